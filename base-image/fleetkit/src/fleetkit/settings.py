@@ -19,6 +19,7 @@ __all__ = [
     "SettingsError",
     "env_name",
     "load_settings",
+    "settings_or_exit",
     "settings_reference",
 ]
 
@@ -105,9 +106,11 @@ def env_name(field: str) -> str:
 
 def load_settings[T: KitSettings](cls: type[T], environ: Mapping[str, str]) -> T:
     """Decode ``cls`` from ``environ``; raise SettingsError naming the first bad variable."""
-    raw = {
-        name: environ[env_name(name)] for name in cls.__struct_fields__ if env_name(name) in environ
-    }
+    raw = {}
+    for name in cls.__struct_fields__:
+        value = _read_variable(env_name(name), environ)
+        if value is not None:
+            raw[name] = value
     try:
         return msgspec.convert(raw, cls, strict=False)
     except msgspec.ValidationError as exc:
@@ -123,10 +126,32 @@ def load_settings[T: KitSettings](cls: type[T], environ: Mapping[str, str]) -> T
         raise SettingsError(msg) from exc
 
 
+def _read_variable(var: str, environ: Mapping[str, str]) -> str | None:
+    """``X`` from the environment, or the contents of the file named by ``X_FILE``.
+
+    Secrets (the database DSN, say) arrive as files mounted from a Kubernetes Secret, never as
+    plain environment variables; ``X_FILE`` is how a chart points a setting at such a file.
+    This runs once at start-up, before the event loop serves anything.
+    """
+    if var in environ:
+        return environ[var]
+    path = environ.get(f"{var}_FILE")
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        msg = f"{var}_FILE={path!r} cannot be read: {exc.strerror}"
+        raise SettingsError(msg) from exc
+
+
 def settings_reference(cls: type[KitSettings]) -> list[tuple[str, str, str, str]]:
     """Rows of (variable, type, default, description) for the configuration reference."""
     info = msgspec.inspect.type_info(cls)
-    assert isinstance(info, msgspec.inspect.StructType)
+    if not isinstance(info, msgspec.inspect.StructType):
+        msg = f"{cls!r} is not a settings Struct"
+        raise TypeError(msg)
     rows = []
     for field in info.fields:
         kind = field.type
@@ -143,3 +168,11 @@ def settings_reference(cls: type[KitSettings]) -> list[tuple[str, str, str, str]
         default = "(required)" if field.required else repr(field.default)
         rows.append((env_name(field.name), type_name, default, description))
     return rows
+
+
+def settings_or_exit[T: KitSettings](cls: type[T], environ: Mapping[str, str]) -> T:
+    """Load settings for a server process; on error print the named variable and exit 2."""
+    try:
+        return load_settings(cls, environ)
+    except SettingsError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None

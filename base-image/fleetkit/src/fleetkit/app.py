@@ -1,0 +1,84 @@
+"""The app factory: one call turns a service's settings and slices into a Litestar app.
+
+A slice's ``router.py`` ends with ``plugin = Slice(handler_a, handler_b)``; the service's
+``app.py`` lists its slices' plugins, so mounting a new slice is one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins import InitPluginProtocol
+from litestar.router import Router
+
+from fleetkit.di import kit_dependencies
+from fleetkit.health import HEALTH_ROUTES
+from fleetkit.lifespan import Hook, KeysFactory, kit_lifespan
+from fleetkit.logging import configure_logging
+from fleetkit.middleware import KitMiddleware
+from fleetkit.migrate import load_migrations
+from fleetkit.problems import exception_handlers
+from fleetkit.runtime import Runtime
+from fleetkit.settings import KitSettings
+
+__all__ = ["Slice", "create_service_app"]
+
+DOCS_PATH = "/docs"
+
+
+class Slice(InitPluginProtocol):
+    """A feature slice as a Litestar plugin: it contributes its route handlers to the app."""
+
+    __slots__ = ("handlers",)
+
+    def __init__(self, *handlers: Any) -> None:
+        self.handlers = handlers
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(self.handlers)
+        return app_config
+
+
+def create_service_app(
+    *,
+    settings: KitSettings,
+    slices: Sequence[Slice],
+    migrations: Path,
+    description: str,
+    hooks: Sequence[Hook] = (),
+    keys_factory: KeysFactory | None = None,
+    dependencies: Mapping[str, Provide] | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """Build a service's app. No I/O happens here: pools and keys open in the lifespan."""
+    configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
+    versions = load_migrations(migrations)
+    runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
+    docs = Router(path=DOCS_PATH, route_handlers=[], opt={"public": True, "rate_limit": "default"})
+    return Litestar(
+        route_handlers=list(HEALTH_ROUTES),
+        plugins=list(slices),
+        middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
+        dependencies={**kit_dependencies(), **(dependencies or {})},
+        exception_handlers=exception_handlers(),
+        lifespan=[kit_lifespan(hooks, keys_factory)],
+        state=State({"runtime": runtime}),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title=settings.service_name,
+            version=settings.service_version,
+            description=description,
+            openapi_router=docs,
+            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=debug,
+    )

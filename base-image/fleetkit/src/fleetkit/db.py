@@ -1,0 +1,105 @@
+"""The asyncpg pool: created once per worker in the lifespan, sized and timed from settings.
+
+``KitPool`` differs from ``asyncpg.Pool`` in two ways. Every acquire has a deadline (asyncpg's
+``pool.fetch()`` and friends acquire with no timeout at all, so an exhausted pool would make
+requests hang instead of failing fast with 503), and acquire waits are measured for the
+``db_pool_acquire_wait_seconds`` histogram.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from fleetkit.settings import KitSettings
+
+__all__ = ["KitPool", "open_pool"]
+
+SELECT_ONE = "SELECT 1"
+
+
+class KitPool(asyncpg.Pool):  # type: ignore[misc]
+    __slots__ = ("_acquire_timeout", "_observe_wait")
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        acquire_timeout: float,
+        observe_wait: Callable[[float], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dsn, **kwargs)
+        self._acquire_timeout = acquire_timeout
+        self._observe_wait = observe_wait
+
+    async def _acquire(self, timeout: float | None) -> Any:
+        started = time.perf_counter()
+        try:
+            return await super()._acquire(self._acquire_timeout if timeout is None else timeout)
+        finally:
+            if self._observe_wait is not None:
+                self._observe_wait(time.perf_counter() - started)
+
+
+async def open_pool(
+    settings: KitSettings, *, observe_wait: Callable[[float], None] | None = None
+) -> KitPool:
+    """Open the worker's pool without requiring the database to be up.
+
+    asyncpg opens ``min_size`` connections inside the constructor and fails when PostgreSQL is
+    down, which would crash-loop the pod. The pool therefore starts empty (the service is alive,
+    not ready) and :func:`warm` brings it to ``DB_POOL_MIN_SIZE`` once the database answers.
+    """
+    pool = KitPool(
+        settings.database_url,
+        acquire_timeout=settings.db_acquire_timeout_s,
+        observe_wait=observe_wait,
+        init_size=0,
+        min_size=0,
+        max_size=settings.db_pool_max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=settings.db_max_inactive_lifetime_s,
+        command_timeout=settings.db_command_timeout_s,
+        timeout=settings.db_acquire_timeout_s,
+        server_settings={
+            "jit": "off",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "application_name": settings.service_name,
+        },
+        loop=None,
+        connect=None,
+        setup=None,
+        init=None,
+        reset=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+    )
+    await pool
+    return pool
+
+
+async def ping(pool: asyncpg.Pool, timeout: float) -> bool:
+    """True when the pool can run ``SELECT 1`` within ``timeout`` seconds."""
+    try:
+        async with pool.acquire(timeout=timeout) as conn:
+            return bool(await conn.fetchval(SELECT_ONE, timeout=timeout) == 1)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False
+
+
+async def warm(pool: asyncpg.Pool, size: int, timeout: float) -> int:
+    """Open up to ``size`` connections now so the first requests do not pay for connecting."""
+    held = []
+    try:
+        for _ in range(size):
+            held.append(await pool.acquire(timeout=timeout))
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        pass
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    return len(held)

@@ -1,0 +1,67 @@
+"""Dependency providers (Litestar DI): what a router may ask for by parameter name.
+
+``pool``, ``http``, ``tasks``, ``settings``, ``runtime`` and ``caller`` (the authenticated
+caller; only on routes that are not public).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import asyncpg
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from fleetkit.auth import Caller
+from fleetkit.runtime import Runtime
+from fleetkit.settings import KitSettings
+from fleetkit.tasks import BackgroundTasks
+
+__all__ = ["kit_dependencies"]
+
+
+def provide_runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+def provide_pool(state: State) -> asyncpg.Pool:
+    pool = provide_runtime(state).pool
+    if pool is None:
+        msg = "the pool is opened by the lifespan"
+        raise RuntimeError(msg)
+    return pool
+
+
+def provide_http(state: State) -> aiohttp.ClientSession:
+    http = provide_runtime(state).http
+    if http is None:
+        msg = "the HTTP client is opened by the lifespan"
+        raise RuntimeError(msg)
+    return http
+
+
+def provide_tasks(state: State) -> BackgroundTasks:
+    return provide_runtime(state).tasks
+
+
+def provide_settings(state: State) -> KitSettings:
+    return provide_runtime(state).settings
+
+
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    caller: Caller = request.scope["user"]  # set by KitMiddleware on every non-public route
+    return caller
+
+
+def kit_dependencies() -> dict[str, Provide]:
+    return {
+        "runtime": Provide(provide_runtime, sync_to_thread=False),
+        "pool": Provide(provide_pool, sync_to_thread=False),
+        "http": Provide(provide_http, sync_to_thread=False),
+        "tasks": Provide(provide_tasks, sync_to_thread=False),
+        "settings": Provide(provide_settings, sync_to_thread=False),
+        "caller": Provide(provide_caller, sync_to_thread=False),
+    }

@@ -1,0 +1,78 @@
+"""``/livez``, ``/readyz``, ``/startupz`` and ``/metrics`` (DESIGN §4 semantics).
+
+- livez: the process and its loop answer. No dependency is checked, so a database outage never
+  gets a pod restarted.
+- readyz: not draining, and within a short deadline the pool runs a query that also proves the
+  schema is at the version this code expects.
+- startupz: the lifespan finished starting.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+from litestar import Response, get
+from litestar.datastructures import State
+
+from fleetkit import queries
+from fleetkit.problems import problem
+from fleetkit.runtime import Runtime
+
+__all__ = ["HEALTH_ROUTES"]
+
+READY_DEADLINE_S = 1.0
+_KIT = {"public": True, "rate_limit": "off"}
+
+
+class Status(msgspec.Struct, frozen=True):
+    status: str
+
+
+_OK = Status("ok")
+
+
+async def _schema_ready(runtime: Runtime) -> bool:
+    pool = runtime.pool
+    if pool is None:
+        return False
+    try:
+        async with pool.acquire(timeout=READY_DEADLINE_S) as conn:
+            return bool(
+                await conn.fetchval(
+                    queries.SELECT_SCHEMA_AT_VERSION, runtime.health.expected_schema, timeout=READY_DEADLINE_S
+                )
+            )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False
+
+
+@get("/livez", opt=_KIT, tags=["health"], summary="Liveness: the process answers.", sync_to_thread=False)
+def livez() -> Status:
+    return _OK
+
+
+@get("/startupz", opt=_KIT, tags=["health"], summary="Start-up finished.")
+async def startupz(state: State) -> Response[Status] | Response[object]:
+    runtime: Runtime = state.runtime
+    if runtime.health.started:
+        return Response(_OK)
+    return problem(503, "Service Unavailable", "Starting.", headers={"Retry-After": "1"})
+
+
+@get("/readyz", opt=_KIT, tags=["health"], summary="Readiness: database and schema ready, not draining.")
+async def readyz(state: State) -> Response[Status] | Response[object]:
+    runtime: Runtime = state.runtime
+    if runtime.health.draining:
+        return problem(503, "Service Unavailable", "Shutting down.")
+    if not runtime.health.started or not await _schema_ready(runtime):
+        return problem(503, "Service Unavailable", "Database or schema not ready.", headers={"Retry-After": "1"})
+    return Response(_OK)
+
+
+@get("/metrics", opt=_KIT, include_in_schema=False, media_type="text/plain; version=0.0.4")
+async def metrics(state: State) -> bytes:
+    runtime: Runtime = state.runtime
+    return runtime.metrics.render()
+
+
+HEALTH_ROUTES = (livez, startupz, readyz, metrics)

@@ -1,0 +1,137 @@
+"""The worker lifespan: open pools, client, keys and tasks at start; close them in reverse at stop.
+
+Shutdown order (DESIGN §4): readiness turns 503 the moment SIGTERM arrives (the drain hook),
+Granian stops accepting and lets in-flight requests finish, then this lifespan exits: service
+hooks first, then background tasks, the HTTP client and finally the database pool, each within
+``SHUTDOWN_TIMEOUT_S``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+import aiohttp
+from litestar import Litestar
+
+from fleetkit.auth import JwksKeySource, KeySource, TokenVerifier
+from fleetkit.db import KitPool, open_pool, warm
+from fleetkit.logging import get_logger
+from fleetkit.runtime import Runtime
+from fleetkit.telemetry import setup_tracing, shutdown_tracing
+
+__all__ = ["Hook", "KeysFactory", "kit_lifespan"]
+
+log = get_logger("fleetkit.lifespan")
+Hook = Callable[[Runtime], AbstractAsyncContextManager[None]]
+KeysFactory = Callable[[Runtime], KeySource]
+
+
+def _client(runtime: Runtime) -> aiohttp.ClientSession:
+    s = runtime.settings
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=s.http_total_timeout_s, connect=s.http_connect_timeout_s),
+        connector=aiohttp.TCPConnector(
+            limit=s.http_limit, limit_per_host=s.http_limit_per_host, keepalive_timeout=s.http_keepalive_timeout_s
+        ),
+        raise_for_status=False,
+    )
+
+
+async def _close_pool(pool: KitPool, timeout: float) -> None:
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except TimeoutError:
+        log.warning("pool_close_timeout", timeout_s=timeout)
+        pool.terminate()
+
+
+async def _refresh_jwks_forever(keys: JwksKeySource, period: float) -> None:
+    while True:
+        await asyncio.sleep(period * random.uniform(0.9, 1.1) if keys.loaded else min(period, 5.0))  # noqa: S311
+        await keys.refresh()
+
+
+def _install_drain_hook(runtime: Runtime) -> None:
+    """Flip readiness at once on SIGTERM, then let Granian's own handler start its drain.
+
+    Granian registers its worker shutdown handler on the event loop before the lifespan starts;
+    asyncio keeps one handler per signal, so the kit wraps the existing one.
+    """
+    loop = asyncio.get_running_loop()
+    existing = getattr(loop, "_signal_handlers", {}).get(signal.SIGTERM)
+
+    def on_sigterm() -> None:
+        runtime.health.draining = True
+        log.info("shutdown_requested", in_flight=runtime.in_flight)
+        if existing is not None:
+            existing._run()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError, ValueError):
+        log.warning("drain_hook_unavailable")
+
+
+def kit_lifespan(
+    hooks: Sequence[Hook], keys_factory: KeysFactory | None
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime: Runtime = app.state.runtime
+        settings = runtime.settings
+        budget = settings.shutdown_timeout_s
+        async with AsyncExitStack() as stack:
+            runtime.tracer = setup_tracing(settings)
+            if runtime.tracer is not None:
+                stack.callback(shutdown_tracing)
+            runtime.pool = await open_pool(settings, observe_wait=runtime.metrics.pool_wait.observe)
+            stack.push_async_callback(_close_pool, runtime.pool, budget)
+            runtime.metrics.watch_pool(lambda: runtime.pool, settings.db_pool_max_size)
+            runtime.http = _client(runtime)
+            stack.push_async_callback(runtime.http.close)
+            stack.push_async_callback(runtime.tasks.close, budget)
+            runtime.keys = await _open_keys(runtime, keys_factory)
+            runtime.verifier = TokenVerifier(
+                runtime.keys,
+                issuer=settings.auth_issuer,
+                audience=settings.auth_audience,
+                leeway_s=settings.auth_leeway_s,
+                cache_size=settings.auth_token_cache_size,
+            )
+            runtime.tasks.spawn(
+                warm(runtime.pool, settings.db_pool_min_size, settings.db_acquire_timeout_s), name="pool-warm"
+            )
+            for hook in hooks:
+                await stack.enter_async_context(hook(runtime))
+            _install_drain_hook(runtime)
+            runtime.health.started = True
+            log.info("service_started", version=settings.service_version)
+            yield
+            runtime.health.draining = True
+            log.info("service_stopping", in_flight=runtime.in_flight)
+        log.info("service_stopped")
+
+    return lifespan
+
+
+async def _open_keys(runtime: Runtime, keys_factory: KeysFactory | None) -> KeySource:
+    if keys_factory is not None:
+        return keys_factory(runtime)
+    settings = runtime.settings
+    if runtime.http is None:
+        msg = "the HTTP client opens before the key source"
+        raise RuntimeError(msg)
+    keys = JwksKeySource(
+        settings.auth_jwks_url,
+        runtime.http,
+        min_interval_s=settings.auth_jwks_min_refresh_s,
+        on_refresh=lambda outcome: runtime.metrics.jwks_refreshes.labels(outcome).inc(),
+    )
+    if settings.auth_jwks_url:
+        await keys.refresh()
+        runtime.tasks.spawn(_refresh_jwks_forever(keys, settings.auth_jwks_refresh_s), name="jwks-refresh")
+    return keys

@@ -1,0 +1,164 @@
+"""RFC 9457 problem details: every error response in the fleet is ``application/problem+json``.
+
+Routers build expected-outcome problems with :func:`problem` (not found, conflict, precondition
+failed: values, not exceptions). The exception handlers here cover faults only: request
+validation (4xx naming the fields), dependency faults (503 with Retry-After) and anything else
+(500 with no internals, logged with the exception).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from fleetkit.logging import get_logger
+
+__all__ = [
+    "PROBLEM_JSON",
+    "DependencyUnavailable",
+    "FieldError",
+    "Problem",
+    "exception_handlers",
+    "problem",
+    "problem_spec",
+]
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger("fleetkit.problems")
+
+#: Faults that mean "a dependency is unavailable right now": the client should retry later.
+DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.QueryCanceledError,
+    asyncpg.AdminShutdownError,
+    ConnectionError,
+    TimeoutError,
+    asyncio.CancelledError,
+)
+RETRY_AFTER_S = "2"
+
+
+class DependencyUnavailable(Exception):  # noqa: N818 - it names the fault, as asyncpg's do
+    """Raised by kit helpers when a dependency (database, peer service) cannot answer."""
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+    source: str = "body"
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    title: str
+    status: int
+    type: str = "about:blank"
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    """A problem+json response; routers return these for expected failures.
+
+    Typed ``Response[Any]`` so a router annotated with its success type (which is what the
+    OpenAPI document shows) can return it; the error shapes are documented with ``problem_spec``.
+    """
+    return Response(
+        Problem(title=title, status=status, detail=detail, errors=errors),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=dict(headers) if headers else None,
+    )
+
+
+def problem_spec(description: str) -> ResponseSpec:
+    """OpenAPI response entry for a documented problem."""
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    if not isinstance(extra, list):
+        return []
+    errors = []
+    for item in extra:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            errors.append(
+                FieldError(
+                    field=key,
+                    message=str(item.get("message", "invalid")),
+                    source=str(item.get("source") or "body"),
+                )
+            )
+    return errors
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    errors = _field_errors(exc.extra)
+    names = ", ".join(sorted({e.field for e in errors})) or "body"
+    detail = f"Invalid or missing: {names}. " + "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(exc.status_code, "Request validation failed", detail.strip(), errors=errors or None)
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ValidationException) or (exc.status_code == 400 and exc.extra):
+        return _validation(request, ValidationException(detail=exc.detail, extra=exc.extra))
+    title = _title(exc.status_code)
+    detail = exc.detail if exc.detail and exc.detail != title else None
+    if exc.status_code >= 500:
+        detail = None
+    return problem(exc.status_code, title, detail, headers=exc.headers)
+
+
+def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.warning("dependency_unavailable", error=type(exc).__name__, path=request.url.path)
+    return problem(
+        503,
+        "Service Unavailable",
+        "A dependency is unavailable; retry later.",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if isinstance(exc, DEPENDENCY_FAULTS):
+        return _dependency(request, exc)
+    log.error("unhandled_error", error=type(exc).__name__, path=request.url.path, exc_info=exc)
+    return problem(500, "Internal Server Error")
+
+
+def _title(status: int) -> str:
+    known = status in HTTPStatus._value2member_map_
+    return HTTPStatus(status).phrase if known else "Error"
+
+
+def exception_handlers() -> dict[type[Exception] | int, Any]:
+    handlers: dict[type[Exception] | int, Any] = {
+        HTTPException: _http,
+        ValidationException: _validation,
+        DependencyUnavailable: _dependency,
+        Exception: _internal,
+    }
+    for fault in DEPENDENCY_FAULTS:
+        if issubclass(fault, Exception):
+            handlers[fault] = _dependency
+    return handlers
+

@@ -1,0 +1,73 @@
+"""What one worker owns: settings, pools, the HTTP client, background tasks, auth, limits, metrics.
+
+A ``Runtime`` is built by the app factory (no I/O) and opened by the lifespan (pools, client,
+keys). It lives in ``app.state.runtime``; nothing in the fleet keeps state in module globals, so
+every worker and replica is independent and the services scale horizontally.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from opentelemetry import trace
+
+from fleetkit.auth import KeySource, TokenVerifier
+from fleetkit.metrics import Metrics
+from fleetkit.ratelimit import TokenBuckets
+from fleetkit.settings import KitSettings
+from fleetkit.tasks import BackgroundTasks
+
+if TYPE_CHECKING:
+    from fleetkit.db import KitPool
+
+__all__ = ["Health", "Runtime"]
+
+
+class Health:
+    """Readiness inputs: started, draining, and the schema version the code expects."""
+
+    __slots__ = ("draining", "expected_schema", "started")
+
+    def __init__(self, expected_schema: str) -> None:
+        self.started = False
+        self.draining = False
+        self.expected_schema = expected_schema
+
+
+class Runtime:
+    __slots__ = (
+        "health",
+        "http",
+        "in_flight",
+        "keys",
+        "limiter",
+        "metrics",
+        "pool",
+        "settings",
+        "strict_limiter",
+        "tasks",
+        "tracer",
+        "verifier",
+    )
+
+    def __init__(self, settings: KitSettings, *, expected_schema: str) -> None:
+        self.settings = settings
+        self.metrics = Metrics(settings.service_name)
+        self.health = Health(expected_schema)
+        self.limiter = TokenBuckets(
+            rate=settings.rate_limit_rps, burst=settings.rate_limit_burst, max_keys=settings.rate_limit_max_keys
+        )
+        self.strict_limiter = TokenBuckets(
+            rate=settings.rate_limit_strict_rps,
+            burst=settings.rate_limit_strict_burst,
+            max_keys=settings.rate_limit_max_keys,
+        )
+        self.tasks = BackgroundTasks(settings.background_tasks_max)
+        self.in_flight = 0
+        self.metrics.in_flight.set_function(lambda: self.in_flight)
+        self.pool: KitPool | None = None
+        self.http: aiohttp.ClientSession | None = None
+        self.keys: KeySource | None = None
+        self.verifier: TokenVerifier | None = None
+        self.tracer: trace.Tracer | None = None

@@ -1,0 +1,66 @@
+"""The identity service: accounts, credentials, sessions and the signing keys' JWKS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.di import Provide
+
+from fleetkit.app import create_service_app
+from fleetkit.auth import StaticKeySource
+from fleetkit.runtime import Runtime
+from fleetkit.settings import settings_or_exit
+from identity.features.account.get_me import router as get_me
+from identity.features.account.register import router as register
+from identity.features.keys.publish_jwks import router as publish_jwks
+from identity.features.session.login import router as login
+from identity.features.session.logout import router as logout
+from identity.features.session.refresh import router as refresh
+from identity.passwords import Passwords
+from identity.settings import IdentitySettings
+from identity.tokens import KeyRing
+
+__all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SLICES = (register.plugin, get_me.plugin, login.plugin, refresh.plugin, logout.plugin, publish_jwks.plugin)
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/v1/accounts"),
+        ("POST", "/v1/sessions"),
+        ("POST", "/v1/sessions/refresh"),
+        ("GET", "/.well-known/jwks.json"),
+    }
+)
+
+
+def create_app() -> Litestar:
+    """Granian factory: ``granian --interface asgi --factory identity.app:create_app``."""
+    settings = settings_or_exit(IdentitySettings, os.environ)
+    try:
+        keyring = KeyRing.from_folder(
+            Path(settings.identity_signing_keys_dir),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            ttl_s=settings.identity_access_token_ttl_s,
+        )
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"configuration error: IDENTITY_SIGNING_KEYS_DIR: {exc}") from None
+    passwords = Passwords()
+
+    def own_keys(_: Runtime) -> StaticKeySource:
+        return StaticKeySource(keyring.public)
+
+    return create_service_app(
+        settings=settings,
+        slices=SLICES,
+        migrations=MIGRATIONS,
+        description="Accounts, credentials, sessions and signing keys.",
+        keys_factory=own_keys,
+        dependencies={
+            "keyring": Provide(lambda: keyring, sync_to_thread=False),
+            "passwords": Provide(lambda: passwords, sync_to_thread=False),
+        },
+    )

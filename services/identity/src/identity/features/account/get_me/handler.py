@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from identity.features.account.get_me.command import GetMe
+from identity.features.account.get_me.queries import SELECT_ACCOUNT
+
+
+class Account(msgspec.Struct, frozen=True):
+    id: UUID
+    email: str
+    created_at: datetime
+
+
+class AccountGone(msgspec.Struct, frozen=True):
+    pass
+
+
+async def get_me(cmd: GetMe, *, pool: asyncpg.Pool) -> Account | AccountGone:
+    row = await pool.fetchrow(SELECT_ACCOUNT, cmd.account_id)
+    return AccountGone() if row is None else Account(*row)

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class RegisterAccount(msgspec.Struct, frozen=True):
+    email: str
+    password: str

@@ -1,0 +1,64 @@
+"""Register an account: e-mail normalised and unique, password policy, argon2id hash."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from fleetkit.ids import new_id, utcnow
+from identity.features.account.register.command import RegisterAccount
+from identity.features.account.register.queries import INSERT_ACCOUNT
+from identity.passwords import Passwords
+
+COMMON_PASSWORDS: frozenset[str] = frozenset(
+    {"password1234", "123456789012", "qwertyuiopas", "passwordpassword", "letmeinletmein", "iloveyou1234"}
+)
+
+
+class AccountRegistered(msgspec.Struct, frozen=True):
+    id: UUID
+    email: str
+    created_at: datetime
+
+
+class EmailTaken(msgspec.Struct, frozen=True):
+    pass
+
+
+class WeakPassword(msgspec.Struct, frozen=True):
+    reason: str
+
+
+def normalise_email(email: str) -> str:
+    """NFKC, trimmed and lower-cased, so one mailbox maps to one account."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def password_weakness(password: str, email: str) -> str | None:
+    """Length is checked at the boundary; this rejects guessable passwords (NIST 800-63B)."""
+    lowered = password.lower()
+    if len(set(password)) < 4:
+        return "uses too few distinct characters"
+    if lowered in COMMON_PASSWORDS:
+        return "is too common"
+    if email.split("@", 1)[0] in lowered:
+        return "contains the e-mail address"
+    return None
+
+
+async def register_account(
+    cmd: RegisterAccount, *, pool: asyncpg.Pool, passwords: Passwords
+) -> AccountRegistered | EmailTaken | WeakPassword:
+    email = normalise_email(cmd.email)
+    weakness = password_weakness(cmd.password, email)
+    if weakness is not None:
+        return WeakPassword(reason=f"password {weakness}")
+    password_hash = await passwords.hash(cmd.password)
+    row = await pool.fetchrow(INSERT_ACCOUNT, new_id(), email, password_hash, utcnow())
+    if row is None:
+        return EmailTaken()
+    return AccountRegistered(*row)

@@ -1,0 +1,1 @@
+"""The JWKS comes from the key files; this slice runs no SQL."""

@@ -1,0 +1,1 @@
+SELECT_ACCOUNT_CREDENTIALS = "SELECT id, password_hash FROM accounts WHERE email = $1"

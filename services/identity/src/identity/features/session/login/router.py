@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import asyncpg
+from litestar import Response, post
+
+from fleetkit.app import Slice
+from fleetkit.problems import problem, problem_spec
+from identity.features.session.login.command import LogIn
+from identity.features.session.login.handler import BadCredentials, log_in
+from identity.features.session.login.schema import LoginRequest, TokenPairResponse
+from identity.passwords import Passwords
+from identity.settings import IdentitySettings
+from identity.tokens import KeyRing
+
+
+@post(
+    "/v1/sessions",
+    opt={"public": True, "rate_limit": "strict"},
+    tags=["sessions"],
+    summary="Log in with e-mail and password; returns an access and a refresh token.",
+    responses={401: problem_spec("Unknown e-mail or wrong password (indistinguishable).")},
+)
+async def login(
+    data: LoginRequest, pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing, settings: IdentitySettings
+) -> Response[TokenPairResponse]:
+    outcome = await log_in(
+        LogIn(email=data.email, password=data.password),
+        pool=pool,
+        passwords=passwords,
+        keyring=keyring,
+        refresh_ttl_s=settings.identity_refresh_token_ttl_s,
+    )
+    if isinstance(outcome, BadCredentials):
+        return problem(401, "Unauthorized", "E-mail or password is incorrect.")
+    return Response(TokenPairResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in), status_code=200)
+
+
+plugin = Slice(login)

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+
+class LogOut(msgspec.Struct, frozen=True):
+    refresh_token: str
+    account_id: UUID

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import asyncpg
+from litestar import Response, post
+
+from fleetkit.app import Slice
+from fleetkit.problems import problem, problem_spec
+from identity.features.session.refresh.command import RefreshSession
+from identity.features.session.refresh.handler import RefreshRejected, refresh_session
+from identity.features.session.refresh.schema import RefreshedTokensResponse, RefreshSessionRequest
+from identity.settings import IdentitySettings
+from identity.tokens import KeyRing
+
+
+@post(
+    "/v1/sessions/refresh",
+    opt={"public": True, "rate_limit": "strict"},
+    tags=["sessions"],
+    summary="Trade a refresh token for a new token pair (the old refresh token stops working).",
+    responses={401: problem_spec("Unknown, expired, revoked or reused refresh token.")},
+)
+async def refresh(
+    data: RefreshSessionRequest, pool: asyncpg.Pool, keyring: KeyRing, settings: IdentitySettings
+) -> Response[RefreshedTokensResponse]:
+    outcome = await refresh_session(
+        RefreshSession(refresh_token=data.refresh_token),
+        pool=pool,
+        keyring=keyring,
+        refresh_ttl_s=settings.identity_refresh_token_ttl_s,
+    )
+    if isinstance(outcome, RefreshRejected):
+        return problem(401, "Unauthorized", "The refresh token is not valid; log in again.")
+    return Response(
+        RefreshedTokensResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in), status_code=200
+    )
+
+
+plugin = Slice(refresh)

@@ -1,0 +1,24 @@
+"""Identity's settings: the kit's plus signing keys and token lifetimes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from fleetkit.settings import KitSettings
+
+__all__ = ["IdentitySettings"]
+
+
+class IdentitySettings(KitSettings, frozen=True, kw_only=True):
+    service_name: str = "identity"
+    identity_signing_keys_dir: Annotated[
+        str, msgspec.Meta(min_length=1, description="Folder with current.pem (and previous.pem) Ed25519 keys.")
+    ]
+    identity_access_token_ttl_s: Annotated[
+        int, msgspec.Meta(ge=60, le=86_400, description="Lifetime of an access token.")
+    ] = 900
+    identity_refresh_token_ttl_s: Annotated[
+        int, msgspec.Meta(ge=3600, le=31_536_000, description="Lifetime of a refresh token.")
+    ] = 1_209_600
