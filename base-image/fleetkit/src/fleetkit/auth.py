@@ -110,7 +110,15 @@ def parse_jwks(body: bytes) -> dict[str, Ed25519PublicKey]:
 class JwksKeySource:
     """Keys fetched from identity's JWKS and cached for the life of the worker."""
 
-    __slots__ = ("_fetched_at", "_http", "_keys", "_last_attempt", "_min_interval", "_on_refresh", "_url")
+    __slots__ = (
+        "_fetched_at",
+        "_http",
+        "_keys",
+        "_last_attempt",
+        "_min_interval",
+        "_on_refresh",
+        "_url",
+    )
 
     def __init__(
         self,
@@ -150,7 +158,12 @@ class JwksKeySource:
                 else:
                     outcome = f"http_{response.status}"
         except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError, ValueError) as exc:
-            log.warning("jwks_refresh_failed", url=self._url, error=type(exc).__name__, cached=len(self._keys))
+            log.warning(
+                "jwks_refresh_failed",
+                url=self._url,
+                error=type(exc).__name__,
+                cached=len(self._keys),
+            )
         if self._on_refresh is not None:
             self._on_refresh(outcome)
         return outcome == "ok"

@@ -6,20 +6,20 @@ caller; only on routes that are not public).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import aiohttp
 import asyncpg
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from fleetkit.auth import Caller
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
 from fleetkit.tasks import BackgroundTasks
 
-__all__ = ["kit_dependencies"]
+__all__ = ["CurrentCaller", "CurrentRuntime", "DbPool", "HttpClient", "Tasks", "kit_dependencies"]
 
 
 def provide_runtime(state: State) -> Runtime:
@@ -65,3 +65,11 @@ def kit_dependencies() -> dict[str, Provide]:
         "settings": Provide(provide_settings, sync_to_thread=False),
         "caller": Provide(provide_caller, sync_to_thread=False),
     }
+
+
+#: Router parameter types: ``async def route(data: JSONBody[Req], pool: DbPool, caller: CurrentCaller)``.
+DbPool: TypeAlias = NamedDependency[asyncpg.Pool]
+HttpClient: TypeAlias = NamedDependency[aiohttp.ClientSession]
+Tasks: TypeAlias = NamedDependency[BackgroundTasks]
+CurrentCaller: TypeAlias = NamedDependency[Caller]
+CurrentRuntime: TypeAlias = NamedDependency[Runtime]

@@ -39,14 +39,22 @@ async def _schema_ready(runtime: Runtime) -> bool:
         async with pool.acquire(timeout=READY_DEADLINE_S) as conn:
             return bool(
                 await conn.fetchval(
-                    queries.SELECT_SCHEMA_AT_VERSION, runtime.health.expected_schema, timeout=READY_DEADLINE_S
+                    queries.SELECT_SCHEMA_AT_VERSION,
+                    runtime.health.expected_schema,
+                    timeout=READY_DEADLINE_S,
                 )
             )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return False
 
 
-@get("/livez", opt=_KIT, tags=["health"], summary="Liveness: the process answers.", sync_to_thread=False)
+@get(
+    "/livez",
+    opt=_KIT,
+    tags=["health"],
+    summary="Liveness: the process answers.",
+    sync_to_thread=False,
+)
 def livez() -> Status:
     return _OK
 
@@ -59,13 +67,23 @@ async def startupz(state: State) -> Response[Status] | Response[object]:
     return problem(503, "Service Unavailable", "Starting.", headers={"Retry-After": "1"})
 
 
-@get("/readyz", opt=_KIT, tags=["health"], summary="Readiness: database and schema ready, not draining.")
+@get(
+    "/readyz",
+    opt=_KIT,
+    tags=["health"],
+    summary="Readiness: database and schema ready, not draining.",
+)
 async def readyz(state: State) -> Response[Status] | Response[object]:
     runtime: Runtime = state.runtime
     if runtime.health.draining:
         return problem(503, "Service Unavailable", "Shutting down.")
     if not runtime.health.started or not await _schema_ready(runtime):
-        return problem(503, "Service Unavailable", "Database or schema not ready.", headers={"Retry-After": "1"})
+        return problem(
+            503,
+            "Service Unavailable",
+            "Database or schema not ready.",
+            headers={"Retry-After": "1"},
+        )
     return Response(_OK)
 
 

@@ -33,9 +33,13 @@ KeysFactory = Callable[[Runtime], KeySource]
 def _client(runtime: Runtime) -> aiohttp.ClientSession:
     s = runtime.settings
     return aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=s.http_total_timeout_s, connect=s.http_connect_timeout_s),
+        timeout=aiohttp.ClientTimeout(
+            total=s.http_total_timeout_s, connect=s.http_connect_timeout_s
+        ),
         connector=aiohttp.TCPConnector(
-            limit=s.http_limit, limit_per_host=s.http_limit_per_host, keepalive_timeout=s.http_keepalive_timeout_s
+            limit=s.http_limit,
+            limit_per_host=s.http_limit_per_host,
+            keepalive_timeout=s.http_keepalive_timeout_s,
         ),
         raise_for_status=False,
     )
@@ -103,7 +107,8 @@ def kit_lifespan(
                 cache_size=settings.auth_token_cache_size,
             )
             runtime.tasks.spawn(
-                warm(runtime.pool, settings.db_pool_min_size, settings.db_acquire_timeout_s), name="pool-warm"
+                warm(runtime.pool, settings.db_pool_min_size, settings.db_acquire_timeout_s),
+                name="pool-warm",
             )
             for hook in hooks:
                 await stack.enter_async_context(hook(runtime))
@@ -133,5 +138,7 @@ async def _open_keys(runtime: Runtime, keys_factory: KeysFactory | None) -> KeyS
     )
     if settings.auth_jwks_url:
         await keys.refresh()
-        runtime.tasks.spawn(_refresh_jwks_forever(keys, settings.auth_jwks_refresh_s), name="jwks-refresh")
+        runtime.tasks.spawn(
+            _refresh_jwks_forever(keys, settings.auth_jwks_refresh_s), name="jwks-refresh"
+        )
     return keys

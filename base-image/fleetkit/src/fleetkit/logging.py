@@ -24,8 +24,19 @@ __all__ = ["configure_logging", "get_logger", "redact"]
 
 SECRET_KEYS: frozenset[str] = frozenset(
     {
-        "password", "new_password", "old_password", "token", "access_token", "refresh_token",
-        "authorization", "secret", "api_key", "cookie", "set-cookie", "dsn", "database_url",
+        "password",
+        "new_password",
+        "old_password",
+        "token",
+        "access_token",
+        "refresh_token",
+        "authorization",
+        "secret",
+        "api_key",
+        "cookie",
+        "set-cookie",
+        "dsn",
+        "database_url",
     }
 )
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -66,7 +77,9 @@ def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapp
     return event_dict
 
 
-def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def add_trace_ids(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Attach the current span's ids so a log line joins its trace."""
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
@@ -82,7 +95,10 @@ def _encode(event_dict: MutableMapping[str, Any], **_: Any) -> bytes:
 def configure_logging(*, service: str, level: str, fmt: str) -> None:
     """Configure structlog (and route stdlib logging through it) once per process."""
     numeric = logging.getLevelNamesMapping()[level.upper()]
-    def add_service(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+
+    def add_service(
+        _: Any, __: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         event_dict["service"] = service
         return event_dict
 

@@ -17,7 +17,19 @@ from prometheus_client.registry import Collector
 __all__ = ["Metrics"]
 
 LATENCY_BUCKETS: tuple[float, ...] = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 
 
@@ -33,7 +45,9 @@ class _PoolCollector(Collector):
         yield GaugeMetricFamily("db_pool_size", "Connections the pool holds.", value=size)
         yield GaugeMetricFamily("db_pool_idle", "Idle connections in the pool.", value=idle)
         yield GaugeMetricFamily("db_pool_in_use", "Connections lent out.", value=size - idle)
-        yield GaugeMetricFamily("db_pool_max", "Most connections the pool may hold.", value=self._max)
+        yield GaugeMetricFamily(
+            "db_pool_max", "Most connections the pool may hold.", value=self._max
+        )
 
 
 class Metrics:
@@ -43,30 +57,50 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
-            "http_requests", "HTTP requests answered.", ("route", "method", "status_class"), registry=r
+            "http_requests",
+            "HTTP requests answered.",
+            ("route", "method", "status_class"),
+            registry=r,
         )
         self.duration = Histogram(
-            "http_request_duration_seconds", "HTTP request latency.", ("route", "method"),
-            buckets=LATENCY_BUCKETS, registry=r,
+            "http_request_duration_seconds",
+            "HTTP request latency.",
+            ("route", "method"),
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.in_flight = Gauge("http_requests_in_flight", "HTTP requests being served.", registry=r)
         self.pool_wait = Histogram(
-            "db_pool_acquire_wait_seconds", "Time spent waiting for a pooled connection.",
-            buckets=LATENCY_BUCKETS, registry=r,
+            "db_pool_acquire_wait_seconds",
+            "Time spent waiting for a pooled connection.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.dependency_calls = Counter(
             "dependency_requests", "Calls to other services.", ("dependency", "outcome"), registry=r
         )
         self.dependency_duration = Histogram(
-            "dependency_request_duration_seconds", "Latency of calls to other services.",
-            ("dependency",), buckets=LATENCY_BUCKETS, registry=r,
+            "dependency_request_duration_seconds",
+            "Latency of calls to other services.",
+            ("dependency",),
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
-        self.jwks_refreshes = Counter("auth_jwks_refreshes", "JWKS fetches.", ("outcome",), registry=r)
-        self.auth_failures = Counter("auth_failures", "Rejected credentials.", ("reason",), registry=r)
+        self.jwks_refreshes = Counter(
+            "auth_jwks_refreshes", "JWKS fetches.", ("outcome",), registry=r
+        )
+        self.auth_failures = Counter(
+            "auth_failures", "Rejected credentials.", ("reason",), registry=r
+        )
         self.rate_limited = Counter(
-            "rate_limit_rejections", "Requests refused by the rate limiter.", ("policy",), registry=r
+            "rate_limit_rejections",
+            "Requests refused by the rate limiter.",
+            ("policy",),
+            registry=r,
         )
-        self.info = Gauge("service_info", "Constant 1, labelled with the service.", ("service",), registry=r)
+        self.info = Gauge(
+            "service_info", "Constant 1, labelled with the service.", ("service",), registry=r
+        )
         self.info.labels(service).set(1)
 
     def watch_pool(self, pool: Callable[[], asyncpg.Pool | None], max_size: int) -> None:

@@ -39,10 +39,18 @@ _UNAUTHORIZED = msgspec.json.encode(
     Problem(title="Unauthorized", status=401, detail="A valid bearer access token is required.")
 )
 _KEYS_UNAVAILABLE = msgspec.json.encode(
-    Problem(title="Service Unavailable", status=503, detail="Token keys are not available yet; retry later.")
+    Problem(
+        title="Service Unavailable",
+        status=503,
+        detail="Token keys are not available yet; retry later.",
+    )
 )
 _RATE_LIMITED = msgspec.json.encode(
-    Problem(title="Too Many Requests", status=429, detail="Rate limit exceeded; retry after the given delay.")
+    Problem(
+        title="Too Many Requests",
+        status=429,
+        detail="Rate limit exceeded; retry after the given delay.",
+    )
 )
 
 
@@ -58,7 +66,9 @@ class RouteSpec:
         self.children: dict[tuple[str, int], tuple[Any, Any]] = {}
 
 
-async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+async def _send_problem(
+    send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     headers = [*_PROBLEM_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -77,7 +87,11 @@ class KitMiddleware:
         spec = self.specs.get(id(handler))
         if spec is None:
             opt = handler.opt
-            spec = RouteSpec(scope.get("path_template", scope["path"]), bool(opt.get("public")), opt.get("rate_limit", "default"))
+            spec = RouteSpec(
+                scope.get("path_template", scope["path"]),
+                bool(opt.get("public")),
+                opt.get("rate_limit", "default"),
+            )
             self.specs[id(handler)] = spec
         return spec
 
@@ -99,9 +113,15 @@ class KitMiddleware:
         span = None
         ctx_token = None
         if tracer is not None:
-            carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in (b"traceparent", b"tracestate")}
+            carrier = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in scope["headers"]
+                if k in (b"traceparent", b"tracestate")
+            }
             span = tracer.start_span(
-                f"{scope['method']} {spec.template}", context=_PROPAGATOR.extract(carrier), kind=trace.SpanKind.SERVER
+                f"{scope['method']} {spec.template}",
+                context=_PROPAGATOR.extract(carrier),
+                kind=trace.SpanKind.SERVER,
             )
             ctx_token = otel_context.attach(trace.set_span_in_context(span))
 
@@ -122,14 +142,18 @@ class KitMiddleware:
             children = spec.children.get(key)
             if children is None:
                 children = (
-                    rt.metrics.requests.labels(spec.template, scope["method"], _STATUS_CLASS[status // 100 - 1]),
+                    rt.metrics.requests.labels(
+                        spec.template, scope["method"], _STATUS_CLASS[status // 100 - 1]
+                    ),
                     rt.metrics.duration.labels(spec.template, scope["method"]),
                 )
                 spec.children[key] = children
             children[0].inc()
             children[1].observe(elapsed)
             if status >= 500:
-                log.error("request_failed", method=scope["method"], route=spec.template, status=status)
+                log.error(
+                    "request_failed", method=scope["method"], route=spec.template, status=status
+                )
             if span is not None:
                 if span.is_recording():
                     span.set_attribute("http.request.method", scope["method"])
@@ -140,7 +164,9 @@ class KitMiddleware:
                 span.end()
                 otel_context.detach(ctx_token)
 
-    async def _guard(self, scope: Any, spec: RouteSpec, token: str | None, client: str, send: Any) -> int:
+    async def _guard(
+        self, scope: Any, spec: RouteSpec, token: str | None, client: str, send: Any
+    ) -> int:
         """Authenticate and rate-limit; 0 to proceed, else the status already sent."""
         rt = self.rt
         caller: Caller | AuthFailure | None = None
@@ -154,7 +180,11 @@ class KitMiddleware:
             if reason is AuthFailure.KEYS_UNAVAILABLE:
                 await _send_problem(send, 503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
                 return 503
-            challenge = b'Bearer realm="fleet"' if reason is AuthFailure.MISSING else b'Bearer realm="fleet", error="invalid_token"'
+            challenge = (
+                b'Bearer realm="fleet"'
+                if reason is AuthFailure.MISSING
+                else b'Bearer realm="fleet", error="invalid_token"'
+            )
             await _send_problem(send, 401, _UNAUTHORIZED, ((b"www-authenticate", challenge),))
             return 401
         if spec.rate_limit == "off":
@@ -162,9 +192,13 @@ class KitMiddleware:
         if spec.rate_limit == "strict":
             wait = rt.strict_limiter.take(client)
         else:
-            wait = rt.limiter.take(f"u:{caller.user_id}" if isinstance(caller, Caller) else f"a:{client}")
+            wait = rt.limiter.take(
+                f"u:{caller.user_id}" if isinstance(caller, Caller) else f"a:{client}"
+            )
         if wait:
             rt.metrics.rate_limited.labels(spec.rate_limit).inc()
-            await _send_problem(send, 429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
+            await _send_problem(
+                send, 429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),)
+            )
             return 429
         return 0

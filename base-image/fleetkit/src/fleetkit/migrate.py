@@ -37,7 +37,11 @@ def load_migrations(folder: Path) -> tuple[Migration, ...]:
     """Read the migration files (at start-up, before the event loop runs)."""
     files = sorted(folder.glob("*.sql"))
     return tuple(
-        Migration(version=f.stem, sql=(text := f.read_text("utf-8")), checksum=hashlib.sha256(text.encode()).hexdigest())
+        Migration(
+            version=f.stem,
+            sql=(text := f.read_text("utf-8")),
+            checksum=hashlib.sha256(text.encode()).hexdigest(),
+        )
         for f in files
     )
 
@@ -48,13 +52,17 @@ def lock_key(service: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def apply(conn: asyncpg.Connection, service: str, migrations: tuple[Migration, ...]) -> list[str]:
+async def apply(
+    conn: asyncpg.Connection, service: str, migrations: tuple[Migration, ...]
+) -> list[str]:
     """Apply pending migrations under the service's advisory lock; return the versions applied."""
     key = lock_key(service)
     await conn.execute(queries.ADVISORY_LOCK, key)
     try:
         await conn.execute(queries.CREATE_MIGRATIONS_TABLE)
-        applied = {r["version"]: r["checksum"] for r in await conn.fetch(queries.SELECT_APPLIED_MIGRATIONS)}
+        applied = {
+            r["version"]: r["checksum"] for r in await conn.fetch(queries.SELECT_APPLIED_MIGRATIONS)
+        }
         done: list[str] = []
         for migration in migrations:
             recorded = applied.get(migration.version)

@@ -49,7 +49,7 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
 RETRY_AFTER_S = "2"
 
 
-class DependencyUnavailable(Exception):  # noqa: N818 - it names the fault, as asyncpg's do
+class DependencyUnavailable(Exception):
     """Raised by kit helpers when a dependency (database, peer service) cannot answer."""
 
 
@@ -115,7 +115,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = _field_errors(exc.extra)
     names = ", ".join(sorted({e.field for e in errors})) or "body"
     detail = f"Invalid or missing: {names}. " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return problem(exc.status_code, "Request validation failed", detail.strip(), errors=errors or None)
+    return problem(
+        exc.status_code, "Request validation failed", detail.strip(), errors=errors or None
+    )
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
@@ -161,4 +163,3 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
         if issubclass(fault, Exception):
             handlers[fault] = _dependency
     return handlers
-

@@ -56,7 +56,9 @@ class Runtime:
         self.metrics = Metrics(settings.service_name)
         self.health = Health(expected_schema)
         self.limiter = TokenBuckets(
-            rate=settings.rate_limit_rps, burst=settings.rate_limit_burst, max_keys=settings.rate_limit_max_keys
+            rate=settings.rate_limit_rps,
+            burst=settings.rate_limit_burst,
+            max_keys=settings.rate_limit_max_keys,
         )
         self.strict_limiter = TokenBuckets(
             rate=settings.rate_limit_strict_rps,

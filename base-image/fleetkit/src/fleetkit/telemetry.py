@@ -39,7 +39,9 @@ def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
     )
     endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
     provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=settings.http_total_timeout_s))
+        BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=endpoint, timeout=settings.http_total_timeout_s)
+        )
     )
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor

@@ -12,6 +12,6 @@ from identity.tokens import generate_keys
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["keygen"] and len(sys.argv) == 3:
-        print(generate_keys(Path(sys.argv[2])))  # noqa: T201
+        print(generate_keys(Path(sys.argv[2])))
         sys.exit(0)
     sys.exit(main(IdentitySettings, MIGRATIONS))

@@ -25,7 +25,14 @@ from identity.tokens import KeyRing
 __all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SLICES = (register.plugin, get_me.plugin, login.plugin, refresh.plugin, logout.plugin, publish_jwks.plugin)
+SLICES = (
+    register.plugin,
+    get_me.plugin,
+    login.plugin,
+    refresh.plugin,
+    logout.plugin,
+    publish_jwks.plugin,
+)
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/v1/accounts"),

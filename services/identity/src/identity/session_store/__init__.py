@@ -13,11 +13,23 @@ from identity.tokens import hash_refresh_token, new_refresh_token
 
 __all__ = ["issue_refresh_token"]
 
+
 async def issue_refresh_token(
-    conn: asyncpg.Connection | asyncpg.Pool, *, account_id: UUID, family_id: UUID, now: datetime, ttl_s: int
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    account_id: UUID,
+    family_id: UUID,
+    now: datetime,
+    ttl_s: int,
 ) -> str:
     token = new_refresh_token()
     await conn.execute(
-        INSERT_REFRESH_TOKEN, new_id(), family_id, account_id, hash_refresh_token(token), now, now + timedelta(seconds=ttl_s)
+        INSERT_REFRESH_TOKEN,
+        new_id(),
+        family_id,
+        account_id,
+        hash_refresh_token(token),
+        now,
+        now + timedelta(seconds=ttl_s),
     )
     return token

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
-import asyncpg
 from litestar import Response, get
 
 from fleetkit.app import Slice
-from fleetkit.auth import Caller
+from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from identity.features.account.get_me.command import GetMe
 from identity.features.account.get_me.handler import AccountGone, get_me
 from identity.features.account.get_me.schema import MeResponse
 
 
-@get("/v1/me", tags=["accounts"], summary="The caller's account.", responses={404: problem_spec("Account deleted.")})
-async def me(caller: Caller, pool: asyncpg.Pool) -> Response[MeResponse]:
+@get(
+    "/v1/me",
+    tags=["accounts"],
+    summary="The caller's account.",
+    responses={404: problem_spec("Account deleted.")},
+)
+async def me(caller: CurrentCaller, pool: DbPool) -> Response[MeResponse]:
     outcome = await get_me(GetMe(account_id=caller.user_id), pool=pool)
     if isinstance(outcome, AccountGone):
         return problem(404, "Not Found", "The account no longer exists.")

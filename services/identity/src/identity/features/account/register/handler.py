@@ -15,7 +15,14 @@ from identity.features.account.register.queries import INSERT_ACCOUNT
 from identity.passwords import Passwords
 
 COMMON_PASSWORDS: frozenset[str] = frozenset(
-    {"password1234", "123456789012", "qwertyuiopas", "passwordpassword", "letmeinletmein", "iloveyou1234"}
+    {
+        "password1234",
+        "123456789012",
+        "qwertyuiopas",
+        "passwordpassword",
+        "letmeinletmein",
+        "iloveyou1234",
+    }
 )
 
 

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-import asyncpg
 from litestar import Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from fleetkit.app import Slice
+from fleetkit.di import DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import EmailTaken, WeakPassword, register_account
-from identity.features.account.register.schema import RegisterAccountRequest, RegisterAccountResponse
+from identity.features.account.register.schema import (
+    RegisterAccountRequest,
+    RegisterAccountResponse,
+)
 from identity.passwords import Passwords
 
 
@@ -16,15 +21,29 @@ from identity.passwords import Passwords
     opt={"public": True, "rate_limit": "strict"},
     tags=["accounts"],
     summary="Register an account.",
-    responses={409: problem_spec("The e-mail is already registered."), 422: problem_spec("Password too weak.")},
+    responses={
+        409: problem_spec("The e-mail is already registered."),
+        422: problem_spec("Password too weak."),
+    },
 )
-async def register(data: RegisterAccountRequest, pool: asyncpg.Pool, passwords: Passwords) -> Response[RegisterAccountResponse]:
-    outcome = await register_account(RegisterAccount(email=data.email, password=data.password), pool=pool, passwords=passwords)
+async def register(
+    data: JSONBody[RegisterAccountRequest], pool: DbPool, passwords: NamedDependency[Passwords]
+) -> Response[RegisterAccountResponse]:
+    outcome = await register_account(
+        RegisterAccount(email=data.email, password=data.password), pool=pool, passwords=passwords
+    )
     if isinstance(outcome, EmailTaken):
         return problem(409, "Conflict", "An account with this e-mail already exists.")
     if isinstance(outcome, WeakPassword):
-        return problem(422, "Unprocessable Content", outcome.reason, errors=[FieldError("password", outcome.reason)])
-    return Response(RegisterAccountResponse(outcome.id, outcome.email, outcome.created_at), status_code=201)
+        return problem(
+            422,
+            "Unprocessable Content",
+            outcome.reason,
+            errors=[FieldError("password", outcome.reason)],
+        )
+    return Response(
+        RegisterAccountResponse(outcome.id, outcome.email, outcome.created_at), status_code=201
+    )
 
 
 plugin = Slice(register)

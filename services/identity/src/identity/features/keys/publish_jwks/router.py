@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from fleetkit.app import Slice
 from identity.features.keys.publish_jwks.command import PublishJwks
@@ -19,7 +20,7 @@ CACHE_CONTROL = "public, max-age=300"
     media_type="application/jwk-set+json",
     sync_to_thread=False,
 )
-def jwks(keyring: KeyRing) -> Response[JwksResponse]:
+def jwks(keyring: NamedDependency[KeyRing]) -> Response[JwksResponse]:
     keys = [
         JwkResponse(kty="OKP", crv="Ed25519", x=key.x, kid=key.kid, alg="EdDSA", use="sig")
         for key in publish_jwks(PublishJwks(), keyring=keyring)

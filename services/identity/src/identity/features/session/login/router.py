@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-import asyncpg
 from litestar import Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from fleetkit.app import Slice
+from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from identity.features.session.login.command import LogIn
 from identity.features.session.login.handler import BadCredentials, log_in
@@ -21,7 +23,11 @@ from identity.tokens import KeyRing
     responses={401: problem_spec("Unknown e-mail or wrong password (indistinguishable).")},
 )
 async def login(
-    data: LoginRequest, pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing, settings: IdentitySettings
+    data: JSONBody[LoginRequest],
+    pool: DbPool,
+    passwords: NamedDependency[Passwords],
+    keyring: NamedDependency[KeyRing],
+    settings: NamedDependency[IdentitySettings],
 ) -> Response[TokenPairResponse]:
     outcome = await log_in(
         LogIn(email=data.email, password=data.password),
@@ -32,7 +38,10 @@ async def login(
     )
     if isinstance(outcome, BadCredentials):
         return problem(401, "Unauthorized", "E-mail or password is incorrect.")
-    return Response(TokenPairResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in), status_code=200)
+    return Response(
+        TokenPairResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in),
+        status_code=200,
+    )
 
 
 plugin = Slice(login)

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
-import asyncpg
 from litestar import Response, post
+from litestar.params import JSONBody
 
 from fleetkit.app import Slice
-from fleetkit.auth import Caller
+from fleetkit.di import CurrentCaller, DbPool
 from identity.features.session.logout.command import LogOut
 from identity.features.session.logout.handler import log_out
 from identity.features.session.logout.schema import LogoutRequest
 
 
-@post("/v1/sessions/logout", tags=["sessions"], summary="Log out: the refresh token's session ends.", status_code=204)
-async def logout(data: LogoutRequest, caller: Caller, pool: asyncpg.Pool) -> Response[None]:
+@post(
+    "/v1/sessions/logout",
+    tags=["sessions"],
+    summary="Log out: the refresh token's session ends.",
+    status_code=204,
+)
+async def logout(
+    data: JSONBody[LogoutRequest], caller: CurrentCaller, pool: DbPool
+) -> Response[None]:
     await log_out(LogOut(refresh_token=data.refresh_token, account_id=caller.user_id), pool=pool)
     return Response(None, status_code=204)
 

@@ -45,10 +45,16 @@ async def refresh_session(
         row = await conn.fetchrow(CONSUME_REFRESH_TOKEN, digest, now)
         if row is not None:
             token = await issue_refresh_token(
-                conn, account_id=row["account_id"], family_id=row["family_id"], now=now, ttl_s=refresh_ttl_s
+                conn,
+                account_id=row["account_id"],
+                family_id=row["family_id"],
+                now=now,
+                ttl_s=refresh_ttl_s,
             )
             access = keyring.sign_access_token(row["account_id"], time.time())
-            return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
+            return SessionRefreshed(
+                access_token=access.token, refresh_token=token, expires_in=access.expires_in
+            )
         state = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)
         if state is None or state["consumed_at"] is None:
             return RefreshRejected(reused=False)

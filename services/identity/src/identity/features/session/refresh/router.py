@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-import asyncpg
 from litestar import Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from fleetkit.app import Slice
+from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from identity.features.session.refresh.command import RefreshSession
 from identity.features.session.refresh.handler import RefreshRejected, refresh_session
@@ -20,7 +22,10 @@ from identity.tokens import KeyRing
     responses={401: problem_spec("Unknown, expired, revoked or reused refresh token.")},
 )
 async def refresh(
-    data: RefreshSessionRequest, pool: asyncpg.Pool, keyring: KeyRing, settings: IdentitySettings
+    data: JSONBody[RefreshSessionRequest],
+    pool: DbPool,
+    keyring: NamedDependency[KeyRing],
+    settings: NamedDependency[IdentitySettings],
 ) -> Response[RefreshedTokensResponse]:
     outcome = await refresh_session(
         RefreshSession(refresh_token=data.refresh_token),
@@ -31,7 +36,8 @@ async def refresh(
     if isinstance(outcome, RefreshRejected):
         return problem(401, "Unauthorized", "The refresh token is not valid; log in again.")
     return Response(
-        RefreshedTokensResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in), status_code=200
+        RefreshedTokensResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in),
+        status_code=200,
     )
 
 
