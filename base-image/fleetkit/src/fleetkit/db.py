@@ -8,18 +8,20 @@ requests hang instead of failing fast with 503), and acquire waits are measured 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
+from fleetkit.logging import get_logger
+from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
 
-__all__ = ["KitPool", "open_pool"]
+__all__ = ["KitPool", "open_pool", "ping", "warm"]
 
-SELECT_ONE = "SELECT 1"
-
+log = get_logger("fleetkit.db")
 
 class KitPool(asyncpg.Pool):  # type: ignore[misc]
     __slots__ = ("_acquire_timeout", "_observe_wait")
@@ -93,13 +95,13 @@ async def ping(pool: asyncpg.Pool, timeout: float) -> bool:
 
 async def warm(pool: asyncpg.Pool, size: int, timeout: float) -> int:
     """Open up to ``size`` connections now so the first requests do not pay for connecting."""
-    held = []
-    try:
+    held = 0
+    async with contextlib.AsyncExitStack() as stack:
         for _ in range(size):
-            held.append(await pool.acquire(timeout=timeout))
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        pass
-    finally:
-        for conn in held:
-            await pool.release(conn)
-    return len(held)
+            try:
+                await stack.enter_async_context(pool.acquire(timeout=timeout))
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.info("pool_warm_incomplete", opened=held, error=type(exc).__name__)
+                break
+            held += 1
+    return held

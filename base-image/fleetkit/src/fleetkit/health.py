@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import asyncpg
 import msgspec
 from litestar import Response, get
@@ -21,7 +24,7 @@ from fleetkit.runtime import Runtime
 __all__ = ["HEALTH_ROUTES"]
 
 READY_DEADLINE_S = 1.0
-_KIT = {"public": True, "rate_limit": "off"}
+_KIT: Mapping[str, object] = MappingProxyType({"public": True, "rate_limit": "off"})
 
 
 class Status(msgspec.Struct, frozen=True):
@@ -50,7 +53,7 @@ async def _schema_ready(runtime: Runtime) -> bool:
 
 @get(
     "/livez",
-    opt=_KIT,
+    opt=dict(_KIT),
     tags=["health"],
     summary="Liveness: the process answers.",
     sync_to_thread=False,
@@ -59,7 +62,7 @@ def livez() -> Status:
     return _OK
 
 
-@get("/startupz", opt=_KIT, tags=["health"], summary="Start-up finished.")
+@get("/startupz", opt=dict(_KIT), tags=["health"], summary="Start-up finished.")
 async def startupz(state: State) -> Response[Status] | Response[object]:
     runtime: Runtime = state.runtime
     if runtime.health.started:
@@ -69,7 +72,7 @@ async def startupz(state: State) -> Response[Status] | Response[object]:
 
 @get(
     "/readyz",
-    opt=_KIT,
+    opt=dict(_KIT),
     tags=["health"],
     summary="Readiness: database and schema ready, not draining.",
 )
@@ -87,7 +90,7 @@ async def readyz(state: State) -> Response[Status] | Response[object]:
     return Response(_OK)
 
 
-@get("/metrics", opt=_KIT, include_in_schema=False, media_type="text/plain; version=0.0.4")
+@get("/metrics", opt=dict(_KIT), include_in_schema=False, media_type="text/plain; version=0.0.4")
 async def metrics(state: State) -> bytes:
     runtime: Runtime = state.runtime
     return runtime.metrics.render()

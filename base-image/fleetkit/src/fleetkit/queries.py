@@ -17,3 +17,4 @@ SELECT EXISTS (
     WHERE schemaname = current_schema() AND tablename = 'schema_migrations'
 ) AND EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)
 """
+SELECT_ONE = "SELECT 1"

@@ -1,0 +1,49 @@
+# ruff: noqa: E501 - planted samples and messages read better unwrapped
+"""Every exception to a standards check, by kit module, each with its reason.
+
+Keep these small. An entry names a kit module (dotted); a check skips exactly the rule it is
+listed under, nothing else. Services never get entries: a service that needs one has a design
+problem to raise in review instead.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+#: Modules that may create pools, one-off connections and HTTP client sessions.
+POOL_FACTORIES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "fleetkit.db": "defines KitPool (an asyncpg.Pool with acquire deadlines) and open_pool().",
+        "fleetkit.lifespan": "the lifespan: the one place that opens the pool and the HTTP session.",
+        "fleetkit.cli": "the migrations command: one connection, held for the advisory lock.",
+        "fleetkit.testing": "test support: creates and drops throwaway databases; no service imports it.",
+    }
+)
+
+#: Modules that may catch ``Exception``/``BaseException`` (each also carries a ``noqa: BLE001``).
+BROAD_EXCEPT: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "fleetkit.middleware": "the outermost ASGI guard maps any unhandled fault to a 500 problem+json.",
+        "fleetkit.tasks": "a background task's crash is logged and counted, never lost or re-raised.",
+    }
+)
+
+#: Modules other than a ``queries.py`` that may hold SQL text.
+SQL_OUTSIDE_QUERIES: MappingProxyType[str, str] = MappingProxyType({})
+
+#: Modules that may use the stdlib ``json`` (or another JSON codec) instead of msgspec.json.
+JSON_CODECS: MappingProxyType[str, str] = MappingProxyType({})
+
+#: Modules that may define module-level mutable containers.
+MODULE_STATE: MappingProxyType[str, str] = MappingProxyType({})
+
+#: Every allow-list by the rule it relaxes (for the stale-entry test and docs/standards.md).
+ALL: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
+    {
+        "pool-outside-lifespan": POOL_FACTORIES,
+        "broad-except": BROAD_EXCEPT,
+        "sql-outside-queries": SQL_OUTSIDE_QUERIES,
+        "json-not-msgspec": JSON_CODECS,
+        "module-mutable-state": MODULE_STATE,
+    }
+)

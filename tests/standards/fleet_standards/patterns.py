@@ -1,0 +1,579 @@
+# ruff: noqa: E501 - planted samples and messages read better unwrapped
+"""AST checks over any Python tree: data formats, performance and forbidden code patterns."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from . import allowlists
+from .core import Module, Violation, docstring_nodes, functions, modules, violation, walk_own_body
+
+# --- data formats ---------------------------------------------------------------------------
+
+_UUID_FORBIDDEN = re.compile(r"^(uuid|uuid_utils|uuid_utils\.compat|uuid6)\.uuid[14]$")
+
+
+def check_no_uuid1_uuid4(paths: Iterable[Path]) -> list[Violation]:
+    """IDs are UUID v7: any reference to ``uuid1``/``uuid4`` (stdlib or uuid_utils) is flagged."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
+                name = m.resolve(node)
+                if name and _UUID_FORBIDDEN.match(name):
+                    found.append(violation(m, node, "uuid-v7", f"{name} used; IDs are UUID v7"))
+    return found
+
+
+_DT = "datetime.datetime"
+
+
+def _has_tz(call: ast.Call, positional_at: int) -> bool:
+    return len(call.args) > positional_at or any(k.arg in {"tz", "tzinfo"} for k in call.keywords)
+
+
+def check_no_naive_datetimes(paths: Iterable[Path]) -> list[Violation]:
+    """Timestamps are aware UTC: naive constructors and clocks are flagged."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = m.resolve(node.func)
+            bad = None
+            if name in {
+                f"{_DT}.utcnow",
+                f"{_DT}.utcfromtimestamp",
+                f"{_DT}.today",
+                "datetime.date.today",
+            }:
+                bad = f"{name}() is naive or local"
+            elif name == f"{_DT}.now" and not _has_tz(node, 0):
+                bad = "datetime.now() without tz"
+            elif name == f"{_DT}.fromtimestamp" and not _has_tz(node, 1):
+                bad = "datetime.fromtimestamp() without tz"
+            elif name == _DT and not _has_tz(node, 7):
+                bad = "datetime(...) without tzinfo"
+            elif name == f"{_DT}.strptime":
+                bad = "datetime.strptime() returns a naive datetime; parse ISO-8601 with an offset"
+            if bad:
+                found.append(violation(m, node, "aware-utc", bad))
+    return found
+
+
+_JSON_MODULES = ("json", "orjson", "ujson", "simplejson", "rapidjson")
+
+
+def check_json_via_msgspec(
+    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.JSON_CODECS
+) -> list[Violation]:
+    """Serialization goes through msgspec.json: other JSON codecs are not imported."""
+    found = []
+    for m in modules(paths):
+        if m.name in allow:
+            continue
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in _JSON_MODULES:
+                    found.append(
+                        violation(m, node, "json-not-msgspec", f"imports {name}; use msgspec.json")
+                    )
+    return found
+
+
+# --- pools, queues, sync IO ------------------------------------------------------------------
+
+_POOL_MAKERS = frozenset(
+    {
+        "asyncpg.create_pool",
+        "asyncpg.Pool",
+        "asyncpg.pool.Pool",
+        "asyncpg.pool.create_pool",
+        "asyncpg.connect",
+        "asyncpg.connection.connect",
+        "aiohttp.ClientSession",
+        "aiohttp.client.ClientSession",
+        "aiohttp.TCPConnector",
+        "aiohttp.connector.TCPConnector",
+        "fleetkit.db.KitPool",
+        "fleetkit.db.open_pool",
+    }
+)
+
+
+def check_pools_only_in_lifespan(
+    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.POOL_FACTORIES
+) -> list[Violation]:
+    """Pools, connections and HTTP sessions are made only by the kit's lifespan modules."""
+    found = []
+    for m in modules(paths):
+        if m.name in allow:
+            continue
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Call):
+                name = m.resolve(node.func)
+                if name in _POOL_MAKERS or (
+                    name and name.split(".")[-1] in {"KitPool", "open_pool"}
+                ):
+                    found.append(
+                        violation(
+                            m, node, "pool-outside-lifespan", f"{name}() outside the lifespan"
+                        )
+                    )
+            elif isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    name = m.resolve(base)
+                    if name in _POOL_MAKERS:
+                        found.append(
+                            violation(m, node, "pool-outside-lifespan", f"subclasses {name}")
+                        )
+    return found
+
+
+_TIMEOUT_KWARGS = {
+    "asyncpg.create_pool": {"command_timeout", "timeout"},
+    "aiohttp.ClientSession": {"timeout"},
+}
+
+
+def check_io_timeouts(paths: Iterable[Path]) -> list[Violation]:
+    """Pool and session constructors name their timeouts (the standards: aggressive timeouts)."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Call):
+                name = m.resolve(node.func)
+                wanted = _TIMEOUT_KWARGS.get(name or "")
+                given = {k.arg for k in node.keywords}
+                if wanted and not wanted <= given and None not in given:
+                    missing = ", ".join(sorted(wanted - given))
+                    found.append(violation(m, node, "io-timeouts", f"{name}() without {missing}"))
+    return found
+
+
+_QUEUES = frozenset(
+    {"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.queues.Queue"}
+)
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
+
+
+def check_bounded_queues(paths: Iterable[Path]) -> list[Violation]:
+    """``asyncio.Queue`` always gets a ``maxsize`` that is not a literal <= 0."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Call) and m.resolve(node.func) in _QUEUES:
+                size = (
+                    node.args[0]
+                    if node.args
+                    else next((k.value for k in node.keywords if k.arg == "maxsize"), None)
+                )
+                if size is None:
+                    found.append(
+                        violation(m, node, "bounded-queue", "asyncio.Queue() without maxsize")
+                    )
+                elif _literal(size) is not None and not (
+                    isinstance(_literal(size), int) and _literal(size) > 0
+                ):
+                    found.append(
+                        violation(
+                            m, node, "bounded-queue", f"asyncio.Queue(maxsize={ast.unparse(size)})"
+                        )
+                    )
+    return found
+
+
+_SYNC_CALLS = re.compile(
+    r"^(time\.sleep|open|builtins\.open|io\.open|input|os\.system|os\.popen|os\.wait|"
+    r"requests(\..+)?|urllib\.request\..+|http\.client\..+|subprocess\..+|socket\.create_connection|"
+    r"httpx\.(get|post|put|patch|delete|head|options|request|stream|Client)|shutil\..+|sqlite3\.connect|"
+    r"psycopg2?\.connect|argon2\.PasswordHasher\.(hash|verify)|hashlib\.(scrypt|pbkdf2_hmac))$"
+)
+_SYNC_METHODS = frozenset({"read_text", "write_text", "read_bytes", "write_bytes"})
+
+
+def check_no_sync_io_in_async(paths: Iterable[Path]) -> list[Violation]:
+    """Blocking calls inside ``async def`` bodies (nested sync defs are not entered)."""
+    found = []
+    for m in modules(paths):
+        for func in functions(m.tree):
+            if not isinstance(func, ast.AsyncFunctionDef):
+                continue
+            for node in walk_own_body(func):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = m.resolve(node.func)
+                method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+                if (name and _SYNC_CALLS.match(name)) or method in _SYNC_METHODS:
+                    shown = name or method
+                    found.append(
+                        violation(
+                            m, node, "sync-io-in-async", f"{shown}() blocks the loop in {func.name}"
+                        )
+                    )
+    return found
+
+
+def check_resources_context_managed(paths: Iterable[Path]) -> list[Violation]:
+    """``pool.acquire()`` and ``conn.transaction()`` are used as ``async with``, never awaited bare."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if (
+                isinstance(node, ast.Await)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr in {"acquire", "transaction"}
+                and not node.value.args
+            ):
+                found.append(
+                    violation(
+                        m,
+                        node,
+                        "context-managed",
+                        f"await .{node.value.func.attr}() outside async with",
+                    )
+                )
+    return found
+
+
+# --- exceptions -------------------------------------------------------------------------------
+
+_BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+
+def check_no_broad_except(
+    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.BROAD_EXCEPT
+) -> list[Violation]:
+    """``except:``, ``except Exception`` and ``except BaseException`` (even re-raised)."""
+    found = []
+    for m in modules(paths):
+        if m.name in allow:
+            continue
+        for node in ast.walk(m.tree):
+            if not isinstance(node, ast.ExceptHandler):
+                continue
+            if node.type is None:
+                found.append(violation(m, node, "broad-except", "bare except:"))
+                continue
+            types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            for t in types:
+                if m.resolve(t) in _BROAD:
+                    found.append(violation(m, node, "broad-except", f"except {ast.unparse(t)}"))
+    return found
+
+
+_HTTP_EXCEPTION = re.compile(
+    r"(^litestar\.|^starlette\.|^fastapi\.|^aiohttp\.web|HTTPException$|HTTPError$)"
+)
+_ALLOWED_FAULTS = frozenset({"fleetkit.problems.DependencyUnavailable"})
+
+
+def check_no_exceptions_for_control_flow(paths: Iterable[Path]) -> list[Violation]:
+    """Slices return outcomes: handler.py raises nothing but kit faults, router.py raises nothing,
+    and no slice raises an HTTP exception. A bare ``raise`` (re-raise) is allowed."""
+    found = []
+    for m in modules(paths):
+        if m.slice is None or m.path.name not in {"handler.py", "router.py"}:
+            continue
+        for node in ast.walk(m.tree):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            name = m.resolve(target) or ast.unparse(target)
+            if name in _ALLOWED_FAULTS and m.path.name == "handler.py":
+                continue
+            kind = "an HTTP exception" if _HTTP_EXCEPTION.search(name) else "an exception"
+            found.append(
+                violation(
+                    m,
+                    node,
+                    "no-exceptions-for-control-flow",
+                    f"{m.path.name} raises {kind} ({name}); return an outcome",
+                )
+            )
+    return found
+
+
+# --- state and defaults -----------------------------------------------------------------------
+
+_MUTABLE_CALLS = frozenset(
+    {
+        "dict",
+        "list",
+        "set",
+        "bytearray",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.deque",
+        "collections.ChainMap",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakKeyDictionary",
+        "weakref.WeakSet",
+    }
+)
+_MUTABLE_LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+
+
+def _is_mutable(m: Module, value: ast.expr | None) -> bool:
+    if isinstance(value, _MUTABLE_LITERALS):
+        return True
+    return isinstance(value, ast.Call) and m.resolve(value.func) in _MUTABLE_CALLS
+
+
+def _field_default(m: Module, value: ast.expr | None) -> ast.expr | None:
+    """``field(default=[])`` of msgspec/dataclasses: the default given, else the value itself."""
+    if isinstance(value, ast.Call) and (m.resolve(value.func) or "").split(".")[-1] == "field":
+        return next((k.value for k in value.keywords if k.arg == "default"), None)
+    return value
+
+
+def _targets(stmt: ast.stmt) -> list[str]:
+    if isinstance(stmt, ast.Assign):
+        return [ast.unparse(t) for t in stmt.targets]
+    if isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        return [ast.unparse(stmt.target)]
+    return []
+
+
+def _is_dunder(names: list[str]) -> bool:
+    return bool(names) and all(n.startswith("__") and n.endswith("__") for n in names)
+
+
+def check_no_mutable_defaults(paths: Iterable[Path]) -> list[Violation]:
+    """Mutable defaults of parameters, and list/dict/set defaults of class fields (msgspec
+    Structs, dataclasses, plain classes, where they would also be shared state)."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                for default in [*node.args.defaults, *node.args.kw_defaults]:
+                    if _is_mutable(m, default):
+                        found.append(
+                            violation(m, default, "mutable-default", "mutable parameter default")
+                        )
+            elif isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if not isinstance(stmt, ast.Assign | ast.AnnAssign) or _is_dunder(
+                        _targets(stmt)
+                    ):
+                        continue
+                    if _is_mutable(m, _field_default(m, stmt.value)):
+                        names = ", ".join(_targets(stmt))
+                        found.append(
+                            violation(
+                                m,
+                                stmt,
+                                "mutable-default",
+                                f"{node.name}.{names} has a mutable default",
+                            )
+                        )
+    return found
+
+
+def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    out = []
+    for stmt in stmts:
+        out.append(stmt)
+        if isinstance(stmt, ast.If | ast.Try | ast.With):
+            out.extend(_module_level(stmt.body))
+            out.extend(_module_level(getattr(stmt, "orelse", [])))
+            out.extend(_module_level(getattr(stmt, "finalbody", [])))
+    return out
+
+
+def check_no_module_mutable_state(
+    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.MODULE_STATE
+) -> list[Violation]:
+    """Module-level list/dict/set containers and ``global`` statements (dunders like
+    ``__all__`` excepted). Constants are tuples, frozensets or MappingProxyType."""
+    found = []
+    for m in modules(paths):
+        if m.name in allow:
+            continue
+        for stmt in _module_level(m.tree.body):
+            names = _targets(stmt)
+            value = (
+                stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) else None
+            )
+            if names and not _is_dunder(names) and _is_mutable(m, value):
+                found.append(
+                    violation(
+                        m,
+                        stmt,
+                        "module-mutable-state",
+                        f"{', '.join(names)} is module-level mutable state",
+                    )
+                )
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Global):
+                found.append(
+                    violation(m, node, "module-mutable-state", f"global {', '.join(node.names)}")
+                )
+    return found
+
+
+# --- type hints -------------------------------------------------------------------------------
+
+
+def check_functions_annotated(paths: Iterable[Path]) -> list[Violation]:
+    """Every function has a return annotation and annotated parameters (self/cls excepted)."""
+    found = []
+    for m in modules(paths):
+        methods = {
+            id(f)
+            for c in ast.walk(m.tree)
+            if isinstance(c, ast.ClassDef)
+            for f in c.body
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+            and not any(
+                isinstance(d, ast.Name) and d.id == "staticmethod" for d in f.decorator_list
+            )
+        }
+        for func in functions(m.tree):
+            args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+            if id(func) in methods and args and args[0].arg in {"self", "cls", "mcs"}:
+                args = args[1:]
+            args += [a for a in (func.args.vararg, func.args.kwarg) if a is not None]
+            missing = [a.arg for a in args if a.annotation is None]
+            if func.returns is None:
+                missing.append("return")
+            if missing:
+                found.append(
+                    violation(
+                        m,
+                        func,
+                        "type-hints",
+                        f"{func.name} lacks annotations: {', '.join(missing)}",
+                    )
+                )
+    return found
+
+
+# --- logging ----------------------------------------------------------------------------------
+
+_LOG_METHODS = frozenset(
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "fatal",
+        "msg",
+        "log",
+        "bind",
+        "new",
+        "adebug",
+        "ainfo",
+        "awarning",
+        "aerror",
+        "aexception",
+        "acritical",
+    }
+)
+_SENSITIVE = re.compile(
+    r"^(.*_)?(password|passwd|pwd|token|secret|authorization|cookie|api_key|apikey|email|email_address|"
+    r"private_key|signing_key|credentials?|dsn|database_url)$",
+    re.IGNORECASE,
+)
+
+
+def _sensitive_names(node: ast.AST) -> list[str]:
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and _SENSITIVE.match(sub.id):
+            names.append(sub.id)
+        elif isinstance(sub, ast.Attribute) and _SENSITIVE.match(sub.attr):
+            names.append(sub.attr)
+    return names
+
+
+def check_no_sensitive_logging(paths: Iterable[Path]) -> list[Violation]:
+    """Log calls never carry secrets or PII: no keyword named like one, no such value passed."""
+    found = []
+    for m in modules(paths):
+        for node in ast.walk(m.tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if (
+                node.func.attr not in _LOG_METHODS
+                or "log" not in ast.unparse(node.func.value).lower()
+            ):
+                continue
+            bad = [k.arg for k in node.keywords if k.arg and _SENSITIVE.match(k.arg)]
+            for value in [*node.args, *(k.value for k in node.keywords)]:
+                bad += _sensitive_names(value)
+            if bad:
+                found.append(
+                    violation(m, node, "no-sensitive-logs", f"logs {', '.join(sorted(set(bad)))}")
+                )
+    return found
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+_SQL_UPPER = re.compile(
+    r"\bSELECT\b[\s\S]*\b(FROM|WHERE)\b|\bINSERT\s+INTO\b|\bUPDATE\s+\S+\s+SET\b|\bDELETE\s+FROM\b|"
+    r"^\s*(SELECT|WITH)\s|\b(CREATE|ALTER|DROP|TRUNCATE)\s+(TABLE|INDEX|SCHEMA|TYPE|EXTENSION|VIEW)\b"
+)
+#: Lower-case SQL counts only when it starts the string in lower case ("Select a colour from
+#: the list" is prose); upper-case keywords count anywhere.
+_SQL_LOWER = re.compile(
+    r"^\s*(select\s[\s\S]*\b(from|where)\b|insert\s+into\b|update\s+\S+\s+set\b|delete\s+from\b|"
+    r"with\s+\w+\s+as\s*\()"
+)
+
+
+def _string_text(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+    return None
+
+
+def looks_like_sql(text: str) -> bool:
+    return bool(_SQL_UPPER.search(text) or _SQL_LOWER.search(text))
+
+
+def check_sql_only_in_queries(
+    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.SQL_OUTSIDE_QUERIES
+) -> list[Violation]:
+    """SQL-looking string literals (docstrings aside) outside ``queries.py`` modules."""
+    found = []
+    for m in modules(paths):
+        if m.path.name == "queries.py" or m.name in allow:
+            continue
+        docs = docstring_nodes(m.tree)
+        inner = {id(v) for n in ast.walk(m.tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        for node in ast.walk(m.tree):
+            if id(node) in docs or id(node) in inner:
+                continue
+            text = _string_text(node)
+            if text and looks_like_sql(text):
+                first = " ".join(text.split())[:60]
+                found.append(
+                    violation(m, node, "sql-outside-queries", f"SQL outside queries.py: {first!r}")
+                )
+    return found

@@ -1,0 +1,127 @@
+# ruff: noqa: E501 - planted samples and messages read better unwrapped
+"""Every route is behind the kit middleware, rate limited, and authenticated unless it is on
+the service's ``PUBLIC_ROUTES``; responses are msgspec Structs, never dataclasses.
+
+Each service's ``create_app()`` is called in a fresh interpreter with throwaway settings; it
+must not connect to anything while the app is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Plant
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fleet_standards.core import service_packages
+from fleet_standards.routes import check_app_routes, inspect_app
+
+
+def _env(service: str, keys: Path) -> dict[str, str]:
+    keys.mkdir(exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (keys / "current.pem").write_bytes(pem)
+    return {
+        "DATABASE_URL": "postgresql://127.0.0.1:1/standards_never_connects",
+        "SERVICE_NAME": service,
+        "AUTH_JWKS_URL": "http://127.0.0.1:1/.well-known/jwks.json",
+        "IDENTITY_SIGNING_KEYS_DIR": str(keys),
+        "AVATARS_PUBLIC_BASE_URL": "http://127.0.0.1:8002",
+        "SOCIAL_AVATARS_URL": "http://127.0.0.1:8002",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+        "LOG_LEVEL": "warning",
+    }
+
+
+SERVICES = [p.name for p in service_packages() if (p / "app.py").is_file()]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_is_guarded(service: str, tmp_path: Path) -> None:
+    report = inspect_app(f"{service}.app", _env(service, tmp_path / "keys"))
+    found = check_app_routes(report)
+    assert not found, "\n".join(map(str, found))
+    assert report["routes"], "the app has no routes"
+
+
+def test_every_service_has_an_app_factory() -> None:
+    missing = [p.name for p in service_packages() if not (p / "app.py").is_file()]
+    assert not missing, f"services without app.py (create_app, PUBLIC_ROUTES): {missing}"
+
+
+_PLANTED_APP = """
+from types import MappingProxyType
+from dataclasses import dataclass
+from litestar import Litestar, get, post
+from litestar.middleware import DefineMiddleware
+
+from {pkg}.mw import KitMiddleware
+
+PUBLIC_ROUTES = frozenset({{("POST", "/v1/register"), ("GET", "/v1/stale")}})
+KIT = MappingProxyType({{"public": True, "rate_limit": "off"}})
+
+@dataclass
+class Out:
+    id: int
+
+@get("/livez", opt=dict(KIT), sync_to_thread=False)
+def livez() -> None: ...
+@get("/readyz", opt=dict(KIT), sync_to_thread=False)
+def readyz() -> None: ...
+@get("/startupz", opt=dict(KIT), sync_to_thread=False)
+def startupz() -> None: ...
+@get("/metrics", opt={{"public": True}}, sync_to_thread=False)
+def metrics() -> None: ...
+@post("/v1/register", sync_to_thread=False)
+def register() -> None: ...
+@post("/v1/login", opt={{"public": True}}, sync_to_thread=False)
+def login() -> None: ...
+@get("/v1/me", opt={{"rate_limit": "off"}}, sync_to_thread=False)
+def me() -> Out: ...
+@get("/v1/ok", sync_to_thread=False)
+def ok() -> None: ...
+
+def create_app() -> Litestar:
+    middleware = [DefineMiddleware(KitMiddleware)] if {with_mw} else []
+    return Litestar([livez, readyz, startupz, metrics, register, login, me, ok], middleware=middleware)
+"""
+_PLANTED_MW = (
+    "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"
+)
+
+
+def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) -> None:
+    src = plant(
+        {
+            "plantapp/app.py": _PLANTED_APP.format(pkg="plantapp", with_mw=False),
+            "plantapp/mw.py": _PLANTED_MW,
+        }
+    )
+    report = inspect_app("plantapp.app", {}, extra_path=src)
+    messages = sorted(
+        v.message for v in check_app_routes(report, kit_middleware="plantapp.mw.KitMiddleware")
+    )
+    expected = [
+        "GET /metrics (plantapp.app.metrics): kit probe must have opt public=True, rate_limit='off'",
+        "GET /v1/me (plantapp.app.me) responds with plantapp.app.Out; use msgspec.Struct",
+        "GET /v1/me (plantapp.app.me): rate limiting is off (only the kit's probes may turn it off)",
+        "POST /v1/login (plantapp.app.login): opt public=True but not on PUBLIC_ROUTES",
+        "POST /v1/register (plantapp.app.register): on PUBLIC_ROUTES but opt public is None",
+        "PUBLIC_ROUTES entry ('GET', '/v1/stale') matches no route",
+        "plantapp.mw.KitMiddleware is not in the app's middleware stack",
+    ]
+    assert messages == expected
+
+
+def test_route_check_reports_a_failing_factory(plant: Plant) -> None:
+    src = plant(
+        {
+            "brokenapp/app.py": "def create_app() -> None:\n    raise RuntimeError('connects at build time')\n"
+        }
+    )
+    found = check_app_routes(inspect_app("brokenapp.app", {}, extra_path=src))
+    assert len(found) == 1
+    assert "connects at build time" in found[0].message

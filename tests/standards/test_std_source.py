@@ -1,0 +1,504 @@
+# ruff: noqa: E501 - planted samples and messages read better unwrapped
+"""Source checks: zero violations in the real code; each one caught on a planted violation.
+
+Each case plants a bad sample (every line marked ``# bad`` must be reported, and nothing else)
+and a good one (nothing reported), so a check can be neither blind nor trigger-happy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from conftest import Plant
+from fleet_standards import architecture as arch
+from fleet_standards import patterns as code
+from fleet_standards.core import Violation, code_roots
+
+Check = Callable[[Iterable[Path]], list[Violation]]
+S = "demo/features/account/register/"  # a planted slice folder
+T = "demo/features/account/log_in/"  # another one
+
+CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
+    "uuid-v7": (
+        code.check_no_uuid1_uuid4,
+        {
+            "demo/ids.py": """
+                import uuid
+                from uuid import uuid4 as make
+                import uuid_utils.compat as uc
+                a = uuid.uuid4()  # bad
+                b = make()  # bad
+                c = uc.uuid1()  # bad
+                f = uuid.uuid1  # bad
+            """,
+        },
+        {
+            "demo/ids.py": "import uuid\nfrom uuid_utils.compat import uuid7\na = uuid7()\nb = uuid.UUID(int=1)\n"
+        },
+    ),
+    "aware-utc": (
+        code.check_no_naive_datetimes,
+        {
+            "demo/clock.py": """
+                import datetime as dt
+                from datetime import datetime, date, UTC
+                a = datetime.now()  # bad
+                b = dt.datetime.utcnow()  # bad
+                c = datetime.utcfromtimestamp(0)  # bad
+                d = datetime(2024, 1, 1)  # bad
+                e = datetime.fromtimestamp(0)  # bad
+                f = date.today()  # bad
+                g = datetime.strptime("2024", "%Y")  # bad
+            """,
+        },
+        {
+            "demo/clock.py": """
+                import time
+                from datetime import UTC, datetime
+                a = datetime.now(UTC)
+                b = datetime.now(tz=UTC)
+                c = datetime(2024, 1, 1, tzinfo=UTC)
+                d = datetime.fromtimestamp(0, UTC)
+                e = time.time()
+            """,
+        },
+    ),
+    "json-not-msgspec": (
+        code.check_json_via_msgspec,
+        {"demo/codec.py": "import json  # bad\nfrom orjson import dumps  # bad\n"},
+        {"demo/codec.py": "import msgspec\nfrom msgspec import json\nx = msgspec.json.encode(1)\n"},
+    ),
+    "pool-outside-lifespan": (
+        code.check_pools_only_in_lifespan,
+        {
+            S + "handler.py": """
+                import asyncpg, aiohttp
+                from asyncpg import create_pool
+                from fleetkit.db import open_pool
+                async def register(cmd: object) -> None:
+                    pool = await asyncpg.create_pool("dsn")  # bad
+                    pool2 = await create_pool("dsn")  # bad
+                    conn = await asyncpg.connect("dsn")  # bad
+                    http = aiohttp.ClientSession()  # bad
+                    p3 = await open_pool(cmd)  # bad
+                class MyPool(asyncpg.Pool):  # bad
+                    pass
+            """,
+        },
+        {
+            "fleetkit/lifespan.py": "import asyncpg\nasync def f() -> None:\n    await asyncpg.create_pool('x')\n",
+            S
+            + "handler.py": "import asyncpg\nasync def f(pool: asyncpg.Pool) -> None:\n    await pool.fetch('q')\n",
+        },
+    ),
+    "io-timeouts": (
+        code.check_io_timeouts,
+        {
+            "fleetkit/lifespan.py": """
+                import asyncpg, aiohttp
+                async def f() -> None:
+                    await asyncpg.create_pool("dsn")  # bad
+                    aiohttp.ClientSession()  # bad
+            """,
+        },
+        {
+            "fleetkit/lifespan.py": """
+                import asyncpg, aiohttp
+                async def f() -> None:
+                    await asyncpg.create_pool("dsn", command_timeout=5, timeout=2)
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
+            """,
+        },
+    ),
+    "bounded-queue": (
+        code.check_bounded_queues,
+        {
+            "demo/work.py": """
+                import asyncio
+                from asyncio import Queue
+                a = asyncio.Queue()  # bad
+                b = Queue(maxsize=0)  # bad
+                c = asyncio.Queue[int]()  # bad
+                d = asyncio.PriorityQueue(-1)  # bad
+            """,
+        },
+        {
+            "demo/work.py": "import asyncio\nn = 8\na = asyncio.Queue(maxsize=100)\nb = asyncio.Queue[int](n)\n"
+        },
+    ),
+    "sync-io-in-async": (
+        code.check_no_sync_io_in_async,
+        {
+            S + "handler.py": """
+                import time, requests, subprocess
+                from pathlib import Path
+                async def register(cmd: object) -> None:
+                    time.sleep(1)  # bad
+                    requests.get("http://x")  # bad
+                    open("f")  # bad
+                    Path("f").read_text()  # bad
+                    subprocess.run(["ls"])  # bad
+            """,
+        },
+        {
+            S + "handler.py": """
+                import asyncio, time
+                def load() -> str:
+                    with open("f") as fh:
+                        return fh.read()
+                async def register(cmd: object) -> None:
+                    await asyncio.sleep(1)
+                    await asyncio.to_thread(open, "f")
+                    def later() -> None:
+                        time.sleep(1)
+                    await asyncio.to_thread(later)
+            """,
+        },
+    ),
+    "context-managed": (
+        code.check_resources_context_managed,
+        {
+            "demo/db.py": """
+                async def f(pool: object) -> None:
+                    conn = await pool.acquire()  # bad
+                    tx = await conn.transaction()  # bad
+            """,
+        },
+        {
+            "demo/db.py": """
+                async def f(pool: object) -> None:
+                    async with pool.acquire() as conn, conn.transaction():
+                        pass
+            """,
+        },
+    ),
+    "broad-except": (
+        code.check_no_broad_except,
+        {
+            "demo/x.py": """
+                def f() -> None:
+                    try:
+                        pass
+                    except:  # bad
+                        pass
+                    try:
+                        pass
+                    except Exception:  # bad
+                        raise
+                    try:
+                        pass
+                    except (ValueError, BaseException):  # bad
+                        pass
+            """,
+            "fleetkit/other.py": "try:\n    pass\nexcept Exception:  # bad\n    pass\n",
+        },
+        {
+            "demo/x.py": "try:\n    pass\nexcept (ValueError, OSError):\n    raise\n",
+            "fleetkit/middleware.py": "try:\n    pass\nexcept Exception:\n    pass\n",
+        },
+    ),
+    "no-exceptions-for-control-flow": (
+        code.check_no_exceptions_for_control_flow,
+        {
+            S + "handler.py": """
+                from litestar.exceptions import NotFoundException
+                async def register(cmd: object) -> None:
+                    if cmd:
+                        raise NotFoundException("nope")  # bad
+                    raise ValueError("taken")  # bad
+            """,
+            S + "router.py": """
+                from litestar.exceptions import HTTPException
+                async def route() -> None:
+                    raise HTTPException(status_code=409)  # bad
+            """,
+        },
+        {
+            S + "handler.py": """
+                from fleetkit.problems import DependencyUnavailable
+                async def register(cmd: object) -> object:
+                    try:
+                        return 1
+                    except OSError:
+                        raise
+                    raise DependencyUnavailable("db")
+            """,
+            "demo/app.py": "def f() -> None:\n    raise RuntimeError('start-up fault')\n",
+        },
+    ),
+    "mutable-default": (
+        code.check_no_mutable_defaults,
+        {
+            "demo/x.py": """
+                import msgspec
+                from dataclasses import dataclass, field
+                def f(items=[], *, seen=set()) -> None:  # bad
+                    pass
+                class A(msgspec.Struct):
+                    tags: list[str] = []  # bad
+                    meta: dict[str, str] = msgspec.field(default={})  # bad
+                @dataclass
+                class B:
+                    xs: list[int] = field(default=[])  # bad
+                class C:
+                    cache = {}  # bad
+            """,
+        },
+        {
+            "demo/x.py": """
+                import msgspec
+                from dataclasses import dataclass, field
+                def f(items: list[int] | None = None, tags: tuple[str, ...] = ()) -> None:
+                    pass
+                class A(msgspec.Struct):
+                    tags: list[str] = msgspec.field(default_factory=list)
+                    __slots__ = []
+                @dataclass
+                class B:
+                    xs: list[int] = field(default_factory=list)
+            """,
+        },
+    ),
+    "module-mutable-state": (
+        code.check_no_module_mutable_state,
+        {
+            "demo/state.py": """
+                from collections import defaultdict
+                from typing import Final
+                _cache = {}  # bad
+                SEEN: Final = []  # bad
+                COLORS = {"red", "blue"}  # bad
+                counts = defaultdict(int)  # bad
+                names = list()  # bad
+                if True:
+                    late = {}  # bad
+                def f() -> None:
+                    global _cache  # bad
+            """,
+        },
+        {
+            "demo/state.py": """
+                from types import MappingProxyType
+                from typing import Final
+                __all__ = ["f"]
+                COLORS: frozenset[str] = frozenset({"red", "blue"})
+                PERMS: Final = ("read", "write")
+                TABLE = MappingProxyType({"a": 1})
+                def f() -> None:
+                    local = {}
+            """,
+        },
+    ),
+    "type-hints": (
+        code.check_functions_annotated,
+        {
+            "demo/x.py": """
+                def f(a, b: int) -> int:  # bad
+                    return b
+                async def g(a: int):  # bad
+                    return a
+                class K:
+                    def m(self, x):  # bad
+                        pass
+                    @staticmethod
+                    def s(self) -> None:  # bad
+                        pass
+                def h(*args, **kwargs) -> None:  # bad
+                    pass
+            """,
+        },
+        {
+            "demo/x.py": """
+                class K:
+                    def __init__(self) -> None:
+                        pass
+                    @classmethod
+                    def make(cls) -> "K":
+                        return cls()
+                def h(*args: int, **kwargs: str) -> None:
+                    pass
+            """,
+        },
+    ),
+    "no-sensitive-logs": (
+        code.check_no_sensitive_logging,
+        {
+            "demo/x.py": """
+                import structlog
+                log = structlog.get_logger()
+                def f(password: str, email: str, cmd: object) -> None:
+                    log.info("login", password=password)  # bad
+                    log.warning("who", email=email)  # bad
+                    log.info(f"user {email}")  # bad
+                    log.bind(refresh_token="x")  # bad
+                    log.error("auth", header=cmd.authorization)  # bad
+            """,
+        },
+        {
+            "demo/x.py": """
+                import structlog
+                log = structlog.get_logger()
+                def f(user_id: str, email_domain: str, token_count: int) -> None:
+                    log.info("login", user_id=user_id, email_domain=email_domain, token_count=token_count)
+                    d = {}; d.get("password")
+            """,
+        },
+    ),
+    "sql-outside-queries": (
+        code.check_sql_only_in_queries,
+        {
+            S + "handler.py": """
+                X = "SELECT id FROM users WHERE email = $1"  # bad
+                async def f(conn: object, t: str) -> None:
+                    await conn.execute("INSERT INTO users (id) VALUES ($1)")  # bad
+                    await conn.execute(f"DELETE FROM {t}")  # bad
+                    await conn.execute("update users set name = $1")  # bad
+            """,
+            "fleetkit/db.py": 'SELECT_ONE = "SELECT 1"  # bad\n',
+        },
+        {
+            S + "queries.py": 'INSERT_USER = "INSERT INTO users (id) VALUES ($1)"\n',
+            "fleetkit/queries.py": 'SELECT_ONE = "SELECT 1"\n',
+            S + "handler.py": '''
+                """Select the rows from the cache, then update the set where needed."""
+                from .queries import INSERT_USER
+                MSG = "Select a colour from the list"
+                NOTE = "delete the draft when done"
+            ''',
+        },
+    ),
+    "handler-no-http": (
+        arch.check_handlers_free_of_http,
+        {
+            S + "handler.py": """
+                from litestar import Request  # bad
+                import litestar.status_codes  # bad
+                from aiohttp import web  # bad
+                from aiohttp.web_exceptions import HTTPNotFound  # bad
+                from .schema import RegisterRequest  # bad
+            """,
+        },
+        {
+            S + "handler.py": """
+                import aiohttp
+                import asyncpg
+                from .command import Register
+                from .queries import INSERT_USER
+            """,
+            S + "router.py": "from litestar import post\n",
+        },
+    ),
+    "slices-independent": (
+        arch.check_slices_independent,
+        {
+            S + "handler.py": """
+                from demo.features.account.log_in.handler import log_in  # bad
+                from ..log_in import queries  # bad
+                from ... import profile  # unrelated: an area package
+                from ...profile.show import schema  # bad
+            """,
+            T + "router.py": "from demo.features.account import register  # bad\n",
+        },
+        {
+            S
+            + "handler.py": "from .queries import X\nfrom demo.features.account.register import command\nimport fleetkit.db\n",
+            "demo/app.py": "from demo.features.account.register import router\nfrom demo.features.account.log_in import router as r2\n",
+        },
+    ),
+    "stack": (
+        arch.check_no_foreign_stack,
+        {
+            "demo/x.py": "import pydantic  # bad\nfrom pydantic_settings import BaseSettings  # bad\nimport sqlalchemy.orm  # bad\nfrom fastapi import FastAPI  # bad\n"
+        },
+        {"demo/x.py": "import msgspec\nimport asyncpg\nfrom litestar import Litestar\n"},
+    ),
+    "vertical-slices": (
+        arch.check_grouped_by_feature,
+        {"demo/repositories/users.py": "X = 1  # bad\n", "demo/services.py": "Y = 1  # bad\n"},
+        {"demo/app.py": "X = 1\n", "demo/settings.py": "X = 1\n", S + "queries.py": "X = 1\n"},
+    ),
+    "schema-msgspec": (
+        arch.check_schema_contracts,
+        {
+            S + "schema.py": """
+                from dataclasses import dataclass  # bad
+                import msgspec, typing
+                @dataclass  # bad
+                class RegisterResponse:
+                    id: str
+                class Out(typing.NamedTuple):  # bad
+                    id: str
+                class RegisterRequest(msgspec.Struct):
+                    email: str
+                    user_id: str  # bad
+                    token: str  # bad
+            """,
+        },
+        {
+            S + "schema.py": """
+                import msgspec
+                class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
+                    email: str
+                    password: str
+                class RefreshRequest(msgspec.Struct):
+                    refresh_token: str
+                class RegisterResponse(msgspec.Struct):
+                    user_id: str
+                    access_token: str
+            """,
+        },
+    ),
+    "command-used": (
+        arch.check_router_uses_command,
+        {S + "router.py": "from .schema import RegisterRequest  # bad\n"},
+        {
+            S + "router.py": "from .command import Register\n",
+            T + "router.py": "from . import command\n",
+        },
+    ),
+}
+
+
+#: Checks that report more than one rule of the standards.
+EXTRA_RULES = {"schema-msgspec": {"schema-msgspec", "no-identity-in-schema"}}
+
+
+def _bad_lines(src: Path) -> set[tuple[str, int]]:
+    marked = set()
+    for file in src.rglob("*.py"):
+        for number, line in enumerate(file.read_text().splitlines(), 1):
+            if line.rstrip().endswith("# bad"):
+                marked.add((file.name, number))
+    return marked
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_real_code_has_no_violations(rule: str) -> None:
+    check = CASES[rule][0]
+    found = check(code_roots())
+    assert not found, "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_check_catches_planted_violations(rule: str, plant: Plant) -> None:
+    check, bad, _ = CASES[rule]
+    src = plant(bad)
+    found = check([src])
+    assert {v.rule for v in found} == EXTRA_RULES.get(rule, {rule})
+    assert {(v.path.name, v.line) for v in found} == _bad_lines(src)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_check_passes_planted_good_code(rule: str, plant: Plant) -> None:
+    check, _, good = CASES[rule]
+    found = check([plant(good)])
+    assert not found, "\n".join(map(str, found))
+
+
+def test_allow_lists_are_honoured_only_for_listed_modules(plant: Plant) -> None:
+    src = plant({"fleetkit/x.py": "try:\n    pass\nexcept Exception:\n    pass\n"})
+    assert code.check_no_broad_except([src], allow=MappingProxyType({"fleetkit.x": "why"})) == []
+    assert len(code.check_no_broad_except([src], allow=MappingProxyType({}))) == 1
