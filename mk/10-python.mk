@@ -1,5 +1,5 @@
 # Python tiers: lint, type checks, slice and kit tests, standards checks.
-SERVICES := identity avatars social
+SERVICES := $(notdir $(wildcard services/*))
 PYTEST := $(PY) pytest
 
 .PHONY: fmt
@@ -14,7 +14,7 @@ ruff: ## ruff lint and format check.
 
 .PHONY: mypy
 mypy: ## mypy --strict over the kit and every service.
-	$(PY) mypy base-image/fleetkit/src $(wildcard services/*/src)
+	$(PY) mypy -p fleetkit $(addprefix -p ,$(SERVICES))
 
 .PHONY: imports
 imports: ## import-linter contracts (slices independent, handlers free of HTTP code).

@@ -126,7 +126,9 @@ def _user_exists(name: str) -> bool:
 
 def generate_keys(folder: Path) -> Path:
     if not (folder / "current.pem").exists():
-        subprocess.run([sys.executable, "-m", "identity", "keygen", str(folder)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "identity", "keygen", str(folder)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
     return folder
 
 
@@ -155,12 +157,29 @@ def migrate(service: str, env: Mapping[str, str]) -> None:
 
 def granian_command(service: str, port: int, *, reload: bool, workers: int = 1) -> list[str]:
     command = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory", f"{service}.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        f"{service}.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
     ]
     if reload:
-        command += ["--reload", "--reload-paths", str(ROOT / "services" / service / "src"), "--reload-paths",
-                    str(ROOT / "base-image" / "fleetkit" / "src")]
+        command += [
+            "--reload",
+            "--reload-paths",
+            str(ROOT / "services" / service / "src"),
+            "--reload-paths",
+            str(ROOT / "base-image" / "fleetkit" / "src"),
+        ]
     return command
 
 
@@ -171,10 +190,12 @@ def wait_ready(url: str, timeout: float = READY_TIMEOUT_S, process: subprocess.P
         if process is not None and process.poll() is not None:
             msg = f"{url}: the process exited with {process.returncode} before it was ready"
             raise RuntimeError(msg)
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310 - local URL
-                if response.status == 200:
-                    return time.monotonic() - started
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+            urllib.request.urlopen(f"{url}/readyz", timeout=1) as response,
+        ):
+            if response.status == 200:
+                return time.monotonic() - started
         time.sleep(0.1)
     msg = f"{url} was not ready within {timeout} s"
     raise TimeoutError(msg)
@@ -203,9 +224,13 @@ class LocalFleet:
 
     def start(self, service: str, *, wait: bool = True) -> None:
         log = (self.log_dir / f"{service}.log").open("ab")
-        self.processes[service] = subprocess.Popen(  # noqa: S603 - our own interpreter
+        self.processes[service] = subprocess.Popen(
             granian_command(service, self.ports[service], reload=False),
-            env=self.env(service), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=self.env(service),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         if wait:
             wait_ready(self.url(service), process=self.processes[service])
@@ -247,10 +272,16 @@ def _dev_processes(dsns: Mapping[str, str], keys: Path) -> Iterator[list[subproc
     processes = []
     try:
         for service in SERVICES:
-            env = service_env(service, dsns[service], DEV_PORTS, keys, {"LOG_FORMAT": os.environ.get("LOG_FORMAT", "console")})
-            process = subprocess.Popen(  # noqa: S603
+            env = service_env(
+                service, dsns[service], DEV_PORTS, keys, {"LOG_FORMAT": os.environ.get("LOG_FORMAT", "console")}
+            )
+            process = subprocess.Popen(
                 granian_command(service, DEV_PORTS[service], reload=True),
-                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             threading.Thread(target=_pump, args=(f"{service:<8}", process.stdout), daemon=True).start()
             processes.append(process)

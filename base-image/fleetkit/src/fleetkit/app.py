@@ -60,9 +60,7 @@ def create_service_app(
     debug: bool = False,
 ) -> Litestar:
     """Build a service's app. No I/O happens here: pools and keys open in the lifespan."""
-    configure_logging(
-        service=settings.service_name, level=settings.log_level, fmt=settings.log_format
-    )
+    configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
     versions = load_migrations(migrations)
     runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
     docs = Router(path=DOCS_PATH, route_handlers=[], opt={"public": True, "rate_limit": "default"})

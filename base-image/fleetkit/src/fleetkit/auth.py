@@ -101,7 +101,7 @@ def parse_jwks(body: bytes) -> dict[str, Ed25519PublicKey]:
     keys: dict[str, Ed25519PublicKey] = {}
     for jwk in document.keys:
         if jwk.kty == "OKP" and jwk.crv == "Ed25519" and jwk.kid and jwk.use == "sig":
-            key = OKPAlgorithm.from_jwk(msgspec.json.encode(jwk))
+            key = OKPAlgorithm.from_jwk(msgspec.json.encode(jwk).decode())
             if isinstance(key, Ed25519PublicKey):
                 keys[jwk.kid] = key
     return keys
@@ -179,9 +179,7 @@ class TokenVerifier:
 
     __slots__ = ("_audience", "_cache", "_cache_size", "_issuer", "_keys", "_leeway")
 
-    def __init__(
-        self, keys: KeySource, *, issuer: str, audience: str, leeway_s: float, cache_size: int
-    ) -> None:
+    def __init__(self, keys: KeySource, *, issuer: str, audience: str, leeway_s: float, cache_size: int) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience

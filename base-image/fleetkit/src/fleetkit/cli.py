@@ -23,9 +23,7 @@ async def _migrate(settings: KitSettings, folder: Path) -> list[str]:
     log = get_logger("fleetkit.cli")
     for attempt in range(1, CONNECT_ATTEMPTS + 1):
         try:
-            conn = await asyncpg.connect(
-                settings.database_url, timeout=settings.db_acquire_timeout_s
-            )
+            conn = await asyncpg.connect(settings.database_url, timeout=settings.db_acquire_timeout_s)
             break
         except (OSError, asyncpg.CannotConnectNowError, TimeoutError) as exc:
             log.warning("migrate_waiting_for_database", attempt=attempt, error=type(exc).__name__)
@@ -49,9 +47,7 @@ def main(settings_cls: type[KitSettings], migrations: Path, argv: list[str] | No
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(
-        service=settings.service_name, level=settings.log_level, fmt=settings.log_format
-    )
+    configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
     try:
         applied = asyncio.run(_migrate(settings, migrations))
     except (MigrationError, ConnectionError, asyncpg.PostgresError) as exc:

@@ -23,6 +23,7 @@ __all__ = ["KitPool", "open_pool", "ping", "warm"]
 
 log = get_logger("fleetkit.db")
 
+
 class KitPool(asyncpg.Pool):  # type: ignore[misc]
     __slots__ = ("_acquire_timeout", "_observe_wait")
 
@@ -47,9 +48,7 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
                 self._observe_wait(time.perf_counter() - started)
 
 
-async def open_pool(
-    settings: KitSettings, *, observe_wait: Callable[[float], None] | None = None
-) -> KitPool:
+async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], None] | None = None) -> KitPool:
     """Open the worker's pool without requiring the database to be up.
 
     asyncpg opens ``min_size`` connections inside the constructor and fails when PostgreSQL is

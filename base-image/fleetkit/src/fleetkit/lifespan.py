@@ -33,9 +33,7 @@ KeysFactory = Callable[[Runtime], KeySource]
 def _client(runtime: Runtime) -> aiohttp.ClientSession:
     s = runtime.settings
     return aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(
-            total=s.http_total_timeout_s, connect=s.http_connect_timeout_s
-        ),
+        timeout=aiohttp.ClientTimeout(total=s.http_total_timeout_s, connect=s.http_connect_timeout_s),
         connector=aiohttp.TCPConnector(
             limit=s.http_limit,
             limit_per_host=s.http_limit_per_host,
@@ -138,7 +136,5 @@ async def _open_keys(runtime: Runtime, keys_factory: KeysFactory | None) -> KeyS
     )
     if settings.auth_jwks_url:
         await keys.refresh()
-        runtime.tasks.spawn(
-            _refresh_jwks_forever(keys, settings.auth_jwks_refresh_s), name="jwks-refresh"
-        )
+        runtime.tasks.spawn(_refresh_jwks_forever(keys, settings.auth_jwks_refresh_s), name="jwks-refresh")
     return keys

@@ -57,9 +57,7 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return _redact_text(value)
     if isinstance(value, dict):
-        return {
-            k: MASK if str(k).lower() in SECRET_KEYS else _redact_value(v) for k, v in value.items()
-        }
+        return {k: MASK if str(k).lower() in SECRET_KEYS else _redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact_value(v) for v in value]
     return value
@@ -77,9 +75,7 @@ def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapp
     return event_dict
 
 
-def add_trace_ids(
-    _: Any, __: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
+def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Attach the current span's ids so a log line joins its trace."""
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
@@ -96,9 +92,7 @@ def configure_logging(*, service: str, level: str, fmt: str) -> None:
     """Configure structlog (and route stdlib logging through it) once per process."""
     numeric = logging.getLevelNamesMapping()[level.upper()]
 
-    def add_service(
-        _: Any, __: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
+    def add_service(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         event_dict["service"] = service
         return event_dict
 

@@ -45,9 +45,7 @@ class _PoolCollector(Collector):
         yield GaugeMetricFamily("db_pool_size", "Connections the pool holds.", value=size)
         yield GaugeMetricFamily("db_pool_idle", "Idle connections in the pool.", value=idle)
         yield GaugeMetricFamily("db_pool_in_use", "Connections lent out.", value=size - idle)
-        yield GaugeMetricFamily(
-            "db_pool_max", "Most connections the pool may hold.", value=self._max
-        )
+        yield GaugeMetricFamily("db_pool_max", "Most connections the pool may hold.", value=self._max)
 
 
 class Metrics:
@@ -86,21 +84,15 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.jwks_refreshes = Counter(
-            "auth_jwks_refreshes", "JWKS fetches.", ("outcome",), registry=r
-        )
-        self.auth_failures = Counter(
-            "auth_failures", "Rejected credentials.", ("reason",), registry=r
-        )
+        self.jwks_refreshes = Counter("auth_jwks_refreshes", "JWKS fetches.", ("outcome",), registry=r)
+        self.auth_failures = Counter("auth_failures", "Rejected credentials.", ("reason",), registry=r)
         self.rate_limited = Counter(
             "rate_limit_rejections",
             "Requests refused by the rate limiter.",
             ("policy",),
             registry=r,
         )
-        self.info = Gauge(
-            "service_info", "Constant 1, labelled with the service.", ("service",), registry=r
-        )
+        self.info = Gauge("service_info", "Constant 1, labelled with the service.", ("service",), registry=r)
         self.info.labels(service).set(1)
 
     def watch_pool(self, pool: Callable[[], asyncpg.Pool | None], max_size: int) -> None:

@@ -66,9 +66,7 @@ class RouteSpec:
         self.children: dict[tuple[str, int], tuple[Any, Any]] = {}
 
 
-async def _send_problem(
-    send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
+async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     headers = [*_PROBLEM_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -142,19 +140,15 @@ class KitMiddleware:
             children = spec.children.get(key)
             if children is None:
                 children = (
-                    rt.metrics.requests.labels(
-                        spec.template, scope["method"], _STATUS_CLASS[status // 100 - 1]
-                    ),
+                    rt.metrics.requests.labels(spec.template, scope["method"], _STATUS_CLASS[status // 100 - 1]),
                     rt.metrics.duration.labels(spec.template, scope["method"]),
                 )
                 spec.children[key] = children
             children[0].inc()
             children[1].observe(elapsed)
             if status >= 500:
-                log.error(
-                    "request_failed", method=scope["method"], route=spec.template, status=status
-                )
-            if span is not None:
+                log.error("request_failed", method=scope["method"], route=spec.template, status=status)
+            if span is not None and ctx_token is not None:
                 if span.is_recording():
                     span.set_attribute("http.request.method", scope["method"])
                     span.set_attribute("http.route", spec.template)
@@ -164,9 +158,7 @@ class KitMiddleware:
                 span.end()
                 otel_context.detach(ctx_token)
 
-    async def _guard(
-        self, scope: Any, spec: RouteSpec, token: str | None, client: str, send: Any
-    ) -> int:
+    async def _guard(self, scope: Any, spec: RouteSpec, token: str | None, client: str, send: Any) -> int:
         """Authenticate and rate-limit; 0 to proceed, else the status already sent."""
         rt = self.rt
         caller: Caller | AuthFailure | None = None
@@ -192,13 +184,9 @@ class KitMiddleware:
         if spec.rate_limit == "strict":
             wait = rt.strict_limiter.take(client)
         else:
-            wait = rt.limiter.take(
-                f"u:{caller.user_id}" if isinstance(caller, Caller) else f"a:{client}"
-            )
+            wait = rt.limiter.take(f"u:{caller.user_id}" if isinstance(caller, Caller) else f"a:{client}")
         if wait:
             rt.metrics.rate_limited.labels(spec.rate_limit).inc()
-            await _send_problem(
-                send, 429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),)
-            )
+            await _send_problem(send, 429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
             return 429
         return 0

@@ -52,17 +52,13 @@ def lock_key(service: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def apply(
-    conn: asyncpg.Connection, service: str, migrations: tuple[Migration, ...]
-) -> list[str]:
+async def apply(conn: asyncpg.Connection, service: str, migrations: tuple[Migration, ...]) -> list[str]:
     """Apply pending migrations under the service's advisory lock; return the versions applied."""
     key = lock_key(service)
     await conn.execute(queries.ADVISORY_LOCK, key)
     try:
         await conn.execute(queries.CREATE_MIGRATIONS_TABLE)
-        applied = {
-            r["version"]: r["checksum"] for r in await conn.fetch(queries.SELECT_APPLIED_MIGRATIONS)
-        }
+        applied = {r["version"]: r["checksum"] for r in await conn.fetch(queries.SELECT_APPLIED_MIGRATIONS)}
         done: list[str] = []
         for migration in migrations:
             recorded = applied.get(migration.version)

@@ -115,9 +115,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = _field_errors(exc.extra)
     names = ", ".join(sorted({e.field for e in errors})) or "body"
     detail = f"Invalid or missing: {names}. " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-    return problem(
-        exc.status_code, "Request validation failed", detail.strip(), errors=errors or None
-    )
+    return problem(exc.status_code, "Request validation failed", detail.strip(), errors=errors or None)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:

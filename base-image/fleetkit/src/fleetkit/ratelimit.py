@@ -42,11 +42,7 @@ class TokenBuckets:
 
     def _evict(self, now: float) -> None:
         """Drop buckets that have refilled (they carry no state), else the oldest tenth."""
-        full = [
-            k
-            for k, (tokens, at) in self._buckets.items()
-            if tokens + (now - at) * self._rate >= self._burst
-        ]
+        full = [k for k, (tokens, at) in self._buckets.items() if tokens + (now - at) * self._rate >= self._burst]
         for key in full:
             del self._buckets[key]
         if len(self._buckets) >= self._max_keys:

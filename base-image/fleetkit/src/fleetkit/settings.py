@@ -35,12 +35,8 @@ class SettingsError(Exception):
 class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
     """What every fleet service reads. Service settings subclass this and add their own fields."""
 
-    service_name: Annotated[
-        str, msgspec.Meta(min_length=1, description="Service name in logs, traces and metrics.")
-    ]
-    service_version: Annotated[
-        str, msgspec.Meta(description="Version reported in traces and /livez.")
-    ] = "0.1.0"
+    service_name: Annotated[str, msgspec.Meta(min_length=1, description="Service name in logs, traces and metrics.")]
+    service_version: Annotated[str, msgspec.Meta(description="Version reported in traces and /livez.")] = "0.1.0"
     database_url: Annotated[
         str,
         msgspec.Meta(
@@ -48,91 +44,51 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             description="PostgreSQL DSN of the service's own database.",
         ),
     ]
-    db_pool_min_size: Annotated[
-        int, msgspec.Meta(ge=0, le=100, description="Connections opened at start.")
-    ] = 2
-    db_pool_max_size: Annotated[
-        int, msgspec.Meta(ge=1, le=200, description="Most connections per worker.")
-    ] = 10
-    db_acquire_timeout_s: Annotated[
-        Seconds, msgspec.Meta(description="Longest wait for a pooled connection.")
-    ] = 2.0
-    db_command_timeout_s: Annotated[
-        Seconds, msgspec.Meta(description="Client-side timeout of one query.")
-    ] = 5.0
+    db_pool_min_size: Annotated[int, msgspec.Meta(ge=0, le=100, description="Connections opened at start.")] = 2
+    db_pool_max_size: Annotated[int, msgspec.Meta(ge=1, le=200, description="Most connections per worker.")] = 10
+    db_acquire_timeout_s: Annotated[Seconds, msgspec.Meta(description="Longest wait for a pooled connection.")] = 2.0
+    db_command_timeout_s: Annotated[Seconds, msgspec.Meta(description="Client-side timeout of one query.")] = 5.0
     db_statement_timeout_ms: Annotated[
         int,
-        msgspec.Meta(
-            ge=1, le=600_000, description="Server-side statement_timeout of every pooled session."
-        ),
+        msgspec.Meta(ge=1, le=600_000, description="Server-side statement_timeout of every pooled session."),
     ] = 4000
     db_max_inactive_lifetime_s: Annotated[
         Seconds, msgspec.Meta(description="Idle connections older than this are closed.")
     ] = 300.0
-    http_total_timeout_s: Annotated[
-        Seconds, msgspec.Meta(description="Whole-call timeout of outgoing HTTP.")
-    ] = 3.0
-    http_connect_timeout_s: Annotated[
-        Seconds, msgspec.Meta(description="Connect timeout of outgoing HTTP.")
-    ] = 1.0
-    http_limit: Annotated[
-        int, msgspec.Meta(ge=1, le=10_000, description="Most open outgoing connections.")
-    ] = 100
-    http_limit_per_host: Annotated[
-        int, msgspec.Meta(ge=1, le=10_000, description="Most per peer host.")
-    ] = 32
-    http_keepalive_timeout_s: Annotated[
-        Seconds, msgspec.Meta(description="Idle keep-alive of outgoing HTTP.")
-    ] = 30.0
+    http_total_timeout_s: Annotated[Seconds, msgspec.Meta(description="Whole-call timeout of outgoing HTTP.")] = 3.0
+    http_connect_timeout_s: Annotated[Seconds, msgspec.Meta(description="Connect timeout of outgoing HTTP.")] = 1.0
+    http_limit: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="Most open outgoing connections.")] = 100
+    http_limit_per_host: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="Most per peer host.")] = 32
+    http_keepalive_timeout_s: Annotated[Seconds, msgspec.Meta(description="Idle keep-alive of outgoing HTTP.")] = 30.0
     auth_jwks_url: Annotated[
         str,
-        msgspec.Meta(
-            description="JWKS document of identity; empty when the service issues tokens itself."
-        ),
+        msgspec.Meta(description="JWKS document of identity; empty when the service issues tokens itself."),
     ] = ""
-    auth_issuer: Annotated[
-        str, msgspec.Meta(min_length=1, description="Expected `iss` of access tokens.")
-    ] = "fleet-identity"
-    auth_audience: Annotated[
-        str, msgspec.Meta(min_length=1, description="Expected `aud` of access tokens.")
-    ] = "fleet"
-    auth_jwks_refresh_s: Annotated[
-        Seconds, msgspec.Meta(description="Routine JWKS refresh period.")
-    ] = 300.0
+    auth_issuer: Annotated[str, msgspec.Meta(min_length=1, description="Expected `iss` of access tokens.")] = (
+        "fleet-identity"
+    )
+    auth_audience: Annotated[str, msgspec.Meta(min_length=1, description="Expected `aud` of access tokens.")] = "fleet"
+    auth_jwks_refresh_s: Annotated[Seconds, msgspec.Meta(description="Routine JWKS refresh period.")] = 300.0
     auth_jwks_min_refresh_s: Annotated[
         Seconds,
-        msgspec.Meta(
-            description="An unknown kid triggers at most one JWKS refresh per this interval."
-        ),
+        msgspec.Meta(description="An unknown kid triggers at most one JWKS refresh per this interval."),
     ] = 10.0
-    auth_leeway_s: Annotated[
-        float, msgspec.Meta(ge=0, le=300, description="Clock skew allowed on exp/nbf.")
-    ] = 5.0
+    auth_leeway_s: Annotated[float, msgspec.Meta(ge=0, le=300, description="Clock skew allowed on exp/nbf.")] = 5.0
     auth_token_cache_size: Annotated[
         int,
-        msgspec.Meta(
-            ge=0, le=1_000_000, description="Verified tokens remembered until expiry (0 = off)."
-        ),
+        msgspec.Meta(ge=0, le=1_000_000, description="Verified tokens remembered until expiry (0 = off)."),
     ] = 10_000
-    rate_limit_rps: Annotated[
-        float, msgspec.Meta(gt=0, description="Sustained requests/s per client.")
-    ] = 200.0
+    rate_limit_rps: Annotated[float, msgspec.Meta(gt=0, description="Sustained requests/s per client.")] = 200.0
     rate_limit_burst: Annotated[int, msgspec.Meta(ge=1, description="Burst size per client.")] = 400
     rate_limit_strict_rps: Annotated[
         float, msgspec.Meta(gt=0, description="Requests/s per client on credential routes.")
     ] = 1.0
-    rate_limit_strict_burst: Annotated[
-        int, msgspec.Meta(ge=1, description="Burst on credential routes.")
-    ] = 10
+    rate_limit_strict_burst: Annotated[int, msgspec.Meta(ge=1, description="Burst on credential routes.")] = 10
     rate_limit_max_keys: Annotated[
         int,
-        msgspec.Meta(
-            ge=100, description="Clients tracked at once; the least recent are forgotten."
-        ),
+        msgspec.Meta(ge=100, description="Clients tracked at once; the least recent are forgotten."),
     ] = 100_000
-    max_body_bytes: Annotated[
-        int, msgspec.Meta(ge=1024, description="Largest request body accepted.")
-    ] = 65_536
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, description="Largest request body accepted.")] = 65_536
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Annotated[
         Literal["json", "console"],

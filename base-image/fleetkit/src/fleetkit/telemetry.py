@@ -39,15 +39,13 @@ def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
     )
     endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
     provider.add_span_processor(
-        BatchSpanProcessor(
-            OTLPSpanExporter(endpoint=endpoint, timeout=settings.http_total_timeout_s)
-        )
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=settings.http_total_timeout_s))
     )
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
     return provider.get_tracer("fleetkit")
 

@@ -15,9 +15,7 @@ class IdentitySettings(KitSettings, frozen=True, kw_only=True):
     service_name: str = "identity"
     identity_signing_keys_dir: Annotated[
         str,
-        msgspec.Meta(
-            min_length=1, description="Folder with current.pem (and previous.pem) Ed25519 keys."
-        ),
+        msgspec.Meta(min_length=1, description="Folder with current.pem (and previous.pem) Ed25519 keys."),
     ]
     identity_access_token_ttl_s: Annotated[
         int, msgspec.Meta(ge=60, le=86_400, description="Lifetime of an access token.")

@@ -48,9 +48,7 @@ class AccessToken(msgspec.Struct, frozen=True):
 class KeyRing:
     __slots__ = ("audience", "issuer", "public", "public_x", "signing_key", "signing_kid", "ttl_s")
 
-    def __init__(
-        self, keys: list[Ed25519PrivateKey], *, issuer: str, audience: str, ttl_s: int
-    ) -> None:
+    def __init__(self, keys: list[Ed25519PrivateKey], *, issuer: str, audience: str, ttl_s: int) -> None:
         self.signing_key = keys[0]
         self.signing_kid = thumbprint(keys[0].public_key())
         self.public = {thumbprint(k.public_key()): k.public_key() for k in keys}
@@ -90,9 +88,7 @@ class KeyRing:
             "jti": str(new_id()),
             "typ": "access",
         }
-        token = jwt.encode(
-            claims, self.signing_key, algorithm="EdDSA", headers={"kid": self.signing_kid}
-        )
+        token = jwt.encode(claims, self.signing_key, algorithm="EdDSA", headers={"kid": self.signing_kid})
         return AccessToken(token=token, expires_in=self.ttl_s)
 
 

@@ -41,9 +41,7 @@ async def register(
             outcome.reason,
             errors=[FieldError("password", outcome.reason)],
         )
-    return Response(
-        RegisterAccountResponse(outcome.id, outcome.email, outcome.created_at), status_code=201
-    )
+    return Response(RegisterAccountResponse(outcome.id, outcome.email, outcome.created_at), status_code=201)
 
 
 plugin = Slice(register)

@@ -12,13 +12,9 @@ EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 class RegisterAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[
         str,
-        msgspec.Meta(
-            min_length=6, max_length=254, pattern=EMAIL_PATTERN, examples=["alice@example.com"]
-        ),
+        msgspec.Meta(min_length=6, max_length=254, pattern=EMAIL_PATTERN, examples=["alice@example.com"]),
     ]
-    password: Annotated[
-        str, msgspec.Meta(min_length=12, max_length=128, examples=["correct horse battery"])
-    ]
+    password: Annotated[str, msgspec.Meta(min_length=12, max_length=128, examples=["correct horse battery"])]
 
 
 class RegisterAccountResponse(msgspec.Struct):

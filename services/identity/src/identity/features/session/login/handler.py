@@ -31,10 +31,7 @@ async def log_in(
 ) -> LoggedIn | BadCredentials:
     email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
     row = await pool.fetchrow(SELECT_ACCOUNT_CREDENTIALS, email)
-    if (
-        not await passwords.verify_or_burn(row["password_hash"] if row else None, cmd.password)
-        or row is None
-    ):
+    if not await passwords.verify_or_burn(row["password_hash"] if row else None, cmd.password) or row is None:
         return BadCredentials()
     refresh = await issue_refresh_token(
         pool, account_id=row["id"], family_id=new_id(), now=utcnow(), ttl_s=refresh_ttl_s

@@ -6,9 +6,7 @@ import msgspec
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=254, examples=["alice@example.com"])
-    ]
+    email: Annotated[str, msgspec.Meta(min_length=1, max_length=254, examples=["alice@example.com"])]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 

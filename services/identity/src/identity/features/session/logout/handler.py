@@ -13,7 +13,5 @@ from identity.tokens import hash_refresh_token
 
 async def log_out(cmd: LogOut, *, pool: asyncpg.Pool) -> int:
     """Revoke the session; returns how many refresh tokens were revoked."""
-    status = await pool.execute(
-        REVOKE_FAMILY_OF_TOKEN, hash_refresh_token(cmd.refresh_token), cmd.account_id, utcnow()
-    )
+    status = await pool.execute(REVOKE_FAMILY_OF_TOKEN, hash_refresh_token(cmd.refresh_token), cmd.account_id, utcnow())
     return int(status.rsplit(" ", 1)[-1])

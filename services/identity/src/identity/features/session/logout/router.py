@@ -16,9 +16,7 @@ from identity.features.session.logout.schema import LogoutRequest
     summary="Log out: the refresh token's session ends.",
     status_code=204,
 )
-async def logout(
-    data: JSONBody[LogoutRequest], caller: CurrentCaller, pool: DbPool
-) -> Response[None]:
+async def logout(data: JSONBody[LogoutRequest], caller: CurrentCaller, pool: DbPool) -> Response[None]:
     await log_out(LogOut(refresh_token=data.refresh_token, account_id=caller.user_id), pool=pool)
     return Response(None, status_code=204)
 

@@ -52,9 +52,7 @@ async def refresh_session(
                 ttl_s=refresh_ttl_s,
             )
             access = keyring.sign_access_token(row["account_id"], time.time())
-            return SessionRefreshed(
-                access_token=access.token, refresh_token=token, expires_in=access.expires_in
-            )
+            return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
         state = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)
         if state is None or state["consumed_at"] is None:
             return RefreshRejected(reused=False)
