@@ -89,7 +89,9 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         msgspec.Meta(ge=100, description="Clients tracked at once; the least recent are forgotten."),
     ] = 100_000
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, description="Largest request body accepted.")] = 65_536
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Annotated[
+        Literal["debug", "info", "warning", "error"], msgspec.Meta(description="Lowest level that is logged.")
+    ] = "info"
     log_format: Annotated[
         Literal["json", "console"],
         msgspec.Meta(description="json in production; console for humans."),
@@ -173,7 +175,7 @@ def settings_reference(cls: type[KitSettings]) -> list[tuple[str, str, str, str]
             description = description or (nested.extra_json_schema or {}).get("description", "")
         type_name = type(kind).__name__.removesuffix("Type").lower()
         if isinstance(kind, msgspec.inspect.LiteralType):
-            type_name = " | ".join(str(v) for v in kind.values)
+            type_name = "one of " + ", ".join(str(v) for v in kind.values)
         default = "(required)" if field.required else repr(field.default)
         rows.append((env_name(field.name), type_name, default, description))
     return rows
