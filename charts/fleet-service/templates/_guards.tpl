@@ -1,0 +1,51 @@
+{{/* Rendering guards: configurations that would fail in production fail `helm template` instead. */}}
+
+{{/* Pool budget: every pod that can exist at once (HPA max or replicas, plus the rollout surge)
+runs `granian.workers` processes, each with a pool of up to DB_POOL_MAX_SIZE connections; one
+more connection is kept for a migration run. That total must fit the service's share of the
+database's max_connections. */}}
+{{- define "fleet.guardPoolBudget" -}}
+{{- $pods := include "fleet.maxPods" . | int64 -}}
+{{- $workers := .Values.granian.workers | int64 -}}
+{{- $pool := .Values.settings.dbPoolMaxSize | int64 -}}
+{{- $need := add (mul $pods $workers $pool) 1 -}}
+{{- $budget := .Values.database.connectionBudget | int64 -}}
+{{- if gt $need $budget -}}
+{{- fail (printf "pool budget exceeded for %s: %d pods (max replicas + surge) x %d workers x %d DB_POOL_MAX_SIZE + 1 migration = %d connections > database.connectionBudget %d; lower autoscaling.maxReplicas/replicas, granian.workers or settings.dbPoolMaxSize, or raise the budget" (include "fleet.fullname" .) $pods $workers $pool $need $budget) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fleet.guardPoolMin" -}}
+{{- if gt (.Values.settings.dbPoolMinSize | int64) (.Values.settings.dbPoolMaxSize | int64) -}}
+{{- fail (printf "settings.dbPoolMinSize=%v exceeds settings.dbPoolMaxSize=%v" .Values.settings.dbPoolMinSize .Values.settings.dbPoolMaxSize) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fleet.guardMigrations" -}}
+{{- if and (eq .Values.migrations.mode "hook") (not .Values.database.existingSecret) -}}
+{{- fail "migrations.mode=hook needs database.existingSecret created outside the release (hooks run before the release's own objects exist)" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fleet.guardAutoscaling" -}}
+{{- if and .Values.autoscaling.enabled (gt (.Values.autoscaling.minReplicas | int64) (.Values.autoscaling.maxReplicas | int64)) -}}
+{{- fail (printf "autoscaling.minReplicas=%v exceeds autoscaling.maxReplicas=%v" .Values.autoscaling.minReplicas .Values.autoscaling.maxReplicas) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fleet.guardRoutes" -}}
+{{- if and .Values.ingress.enabled (not .Values.ingress.hosts) -}}
+{{- fail "ingress.enabled needs at least one entry in ingress.hosts" -}}
+{{- end -}}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) -}}
+{{- fail "httpRoute.enabled needs at least one Gateway in httpRoute.parentRefs" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fleet.guards" -}}
+{{- include "fleet.guardRoutes" . -}}
+{{- include "fleet.guardPoolBudget" . -}}
+{{- include "fleet.guardPoolMin" . -}}
+{{- include "fleet.guardMigrations" . -}}
+{{- include "fleet.guardAutoscaling" . -}}
+{{- end -}}
