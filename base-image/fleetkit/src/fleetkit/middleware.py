@@ -148,6 +148,10 @@ class KitMiddleware:
             children[1].observe(elapsed)
             if status >= 500:
                 log.error("request_failed", method=scope["method"], route=spec.template, status=status)
+            else:
+                # One line per request at debug level; a no-op call at the default info level. With
+                # LOG_LEVEL=debug every request leaves a line that joins its trace (trace_id, span_id).
+                log.debug("request_finished", method=scope["method"], route=spec.template, status=status)
             if span is not None and ctx_token is not None:
                 if span.is_recording():
                     span.set_attribute("http.request.method", scope["method"])
