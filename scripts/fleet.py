@@ -248,9 +248,11 @@ class LocalFleet:
             return process.wait()
 
     def start_all(self) -> None:
-        for service in SERVICES:
+        """Identity first (the others fetch its signing keys), then the rest in parallel."""
+        self.start(SERVICES[0])
+        for service in SERVICES[1:]:
             self.start(service, wait=False)
-        for service in SERVICES:
+        for service in SERVICES[1:]:
             wait_ready(self.url(service), process=self.processes[service])
 
     def stop_all(self) -> None:

@@ -23,7 +23,14 @@ import fleet as harness  # noqa: E402
 from fleetkit.testing import admin_dsn  # noqa: E402
 
 #: Generous credential-route limits: the suite registers many users from one address.
-E2E_ENV = {"RATE_LIMIT_STRICT_RPS": "200", "RATE_LIMIT_STRICT_BURST": "2000", "LOG_FORMAT": "json"}
+#: Short snapshot TTL and breaker reset keep the degrade-and-recover tests quick.
+E2E_ENV = {
+    "RATE_LIMIT_STRICT_RPS": "200",
+    "RATE_LIMIT_STRICT_BURST": "2000",
+    "LOG_FORMAT": "json",
+    "SOCIAL_SNAPSHOT_TTL_S": "2",
+    "SOCIAL_BREAKER_RESET_S": "3",
+}
 
 
 def free_port() -> int:

@@ -2,7 +2,7 @@
 
 - livez: the process and its loop answer. No dependency is checked, so a database outage never
   gets a pod restarted.
-- readyz: not draining, and within a short deadline the pool runs a query that also proves the
+- readyz: not draining, token keys loaded, and within a short deadline the pool runs a query that also proves the
   schema is at the version this code expects.
 - startupz: the lifespan finished starting.
 """
@@ -80,6 +80,10 @@ async def readyz(state: State) -> Response[Status] | Response[object]:
     runtime: Runtime = state.runtime
     if runtime.health.draining:
         return problem(503, "Service Unavailable", "Shutting down.")
+    if runtime.keys is None or not runtime.keys.loaded:
+        # A pod that cannot verify any token is of no use yet; pods that already hold keys stay
+        # ready when identity goes down, because keys are cached and never dropped.
+        return problem(503, "Service Unavailable", "Token keys not loaded yet.", headers={"Retry-After": "1"})
     if not runtime.health.started or not await _schema_ready(runtime):
         return problem(
             503,

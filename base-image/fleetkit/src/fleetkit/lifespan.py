@@ -53,7 +53,7 @@ async def _close_pool(pool: KitPool, timeout: float) -> None:
 
 async def _refresh_jwks_forever(keys: JwksKeySource, period: float) -> None:
     while True:
-        await asyncio.sleep(period * random.uniform(0.9, 1.1) if keys.loaded else min(period, 5.0))  # noqa: S311
+        await asyncio.sleep(period * random.uniform(0.9, 1.1) if keys.loaded else min(period, 1.0))  # noqa: S311
         await keys.refresh()
 
 

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, post
+from litestar.params import JSONBody, Parameter
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import problem, problem_spec
+from social.features.comment.add.command import AddComment
+from social.features.comment.add.handler import PostNotFound, add_comment
+from social.features.comment.add.schema import AddCommentRequest, AddCommentResponse
+from social.openapi import documented
+
+
+@post(
+    "/v1/posts/{post_id:uuid}/comments",
+    tags=["comments"],
+    summary="Comment on a post.",
+    responses=documented(
+        {
+            400: problem_spec("Invalid body; the problem names the field."),
+            404: problem_spec("No such post."),
+        }
+    ),
+)
+async def comment(
+    post_id: Annotated[UUID, Parameter(description="The post to comment on.")],
+    data: JSONBody[AddCommentRequest],
+    caller: CurrentCaller,
+    pool: DbPool,
+) -> Response[AddCommentResponse]:
+    outcome = await add_comment(AddComment(post_id, caller.user_id, data.text), pool=pool)
+    if isinstance(outcome, PostNotFound):
+        return problem(404, "Not Found", "No post with this id.")
+    body = AddCommentResponse(outcome.id, outcome.post_id, outcome.author_id, outcome.text, outcome.created_at)
+    return Response(body, status_code=201)
+
+
+plugin = Slice(comment)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, delete
+from litestar.params import Parameter
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import problem, problem_spec
+from social.features.comment.delete.command import DeleteComment
+from social.features.comment.delete.handler import (
+    CommentNotFound,
+    NotYourComment,
+    delete_comment,
+)
+from social.openapi import documented
+
+
+@delete(
+    "/v1/comments/{comment_id:uuid}",
+    tags=["comments"],
+    summary="Delete one of your comments.",
+    status_code=204,
+    responses=documented(
+        {
+            403: problem_spec("The comment is someone else's."),
+            404: problem_spec("No such comment."),
+        }
+    ),
+)
+async def remove(
+    comment_id: Annotated[UUID, Parameter(description="The comment to delete.")],
+    caller: CurrentCaller,
+    pool: DbPool,
+) -> Response[None]:
+    outcome = await delete_comment(DeleteComment(comment_id, caller.user_id), pool=pool)
+    if isinstance(outcome, CommentNotFound):
+        return problem(404, "Not Found", "No comment with this id.")
+    if isinstance(outcome, NotYourComment):
+        return problem(403, "Forbidden", "Only the author may delete a comment.")
+    return Response(None, status_code=204)
+
+
+plugin = Slice(remove)

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+
+class LikePost(msgspec.Struct, frozen=True):
+    post_id: UUID
+    user_id: UUID

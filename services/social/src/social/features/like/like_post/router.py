@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, put
+from litestar.params import Parameter
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import problem, problem_spec
+from social.features.like.like_post.command import LikePost
+from social.features.like.like_post.handler import PostNotFound, like_post
+from social.features.like.like_post.schema import LikePostResponse
+from social.openapi import documented
+
+
+@put(
+    "/v1/posts/{post_id:uuid}/like",
+    tags=["likes"],
+    summary="Like a post (idempotent: liking twice is one like).",
+    status_code=200,
+    responses=documented(
+        {
+            404: problem_spec("No such post."),
+        }
+    ),
+)
+async def like(
+    post_id: Annotated[UUID, Parameter(description="The post to like.")],
+    caller: CurrentCaller,
+    pool: DbPool,
+) -> Response[LikePostResponse]:
+    outcome = await like_post(LikePost(post_id, caller.user_id), pool=pool)
+    if isinstance(outcome, PostNotFound):
+        return problem(404, "Not Found", "No post with this id.")
+    return Response(LikePostResponse(outcome.post_id, liked=True, like_count=outcome.like_count))
+
+
+plugin = Slice(like)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, delete
+from litestar.params import Parameter
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import problem, problem_spec
+from social.features.like.unlike_post.command import UnlikePost
+from social.features.like.unlike_post.handler import PostNotFound, unlike_post
+from social.features.like.unlike_post.schema import UnlikePostResponse
+from social.openapi import documented
+
+
+@delete(
+    "/v1/posts/{post_id:uuid}/like",
+    tags=["likes"],
+    summary="Take back your like (idempotent).",
+    status_code=200,
+    responses=documented(
+        {
+            404: problem_spec("No such post."),
+        }
+    ),
+)
+async def unlike(
+    post_id: Annotated[UUID, Parameter(description="The post to unlike.")],
+    caller: CurrentCaller,
+    pool: DbPool,
+) -> Response[UnlikePostResponse]:
+    outcome = await unlike_post(UnlikePost(post_id, caller.user_id), pool=pool)
+    if isinstance(outcome, PostNotFound):
+        return problem(404, "Not Found", "No post with this id.")
+    body = UnlikePostResponse(outcome.post_id, liked=False, like_count=outcome.like_count)
+    return Response(body)
+
+
+plugin = Slice(unlike)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from litestar import Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import FieldError, problem, problem_spec
+from social.avatar_directory import AvatarDirectory, AvatarsUnavailable
+from social.bearer import BearerToken
+from social.features.post.publish.command import PublishPost
+from social.features.post.publish.handler import AvatarNotYours, publish_post
+from social.features.post.publish.schema import PublishPostRequest, PublishPostResponse
+from social.openapi import documented
+
+
+@post(
+    "/v1/posts",
+    tags=["posts"],
+    summary="Publish a post, optionally with one of your avatars.",
+    responses=documented(
+        {
+            400: problem_spec("Invalid body; the problem names the field."),
+            422: problem_spec("avatar_id is not one of the caller's avatars."),
+            503: problem_spec("avatars cannot confirm the avatar now; retry after Retry-After."),
+        }
+    ),
+)
+async def publish(
+    data: JSONBody[PublishPostRequest],
+    caller: CurrentCaller,
+    pool: DbPool,
+    avatars: NamedDependency[AvatarDirectory],
+    bearer: NamedDependency[BearerToken],
+) -> Response[PublishPostResponse]:
+    cmd = PublishPost(caller.user_id, data.text, data.avatar_id, bearer)
+    outcome = await publish_post(cmd, pool=pool, avatars=avatars)
+    if isinstance(outcome, AvatarNotYours):
+        reason = "is not one of your avatars"
+        return problem(
+            422,
+            "Unprocessable Content",
+            f"avatar_id {reason}.",
+            errors=[FieldError("avatar_id", reason)],
+        )
+    if isinstance(outcome, AvatarsUnavailable):
+        return problem(
+            503,
+            "Service Unavailable",
+            "The avatar cannot be checked right now; retry later or post without it.",
+            headers={"Retry-After": str(outcome.retry_after_s)},
+        )
+    body = PublishPostResponse(outcome.id, outcome.author_id, outcome.text, outcome.avatar_id, outcome.created_at)
+    return Response(body, status_code=201)
+
+
+plugin = Slice(publish)

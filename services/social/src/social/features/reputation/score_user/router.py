@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, get
+from litestar.params import Parameter
+
+from fleetkit.app import Slice
+from fleetkit.di import DbPool
+from fleetkit.ids import utcnow
+from social.features.reputation.score_user.command import ScoreUser
+from social.features.reputation.score_user.handler import score_user
+from social.features.reputation.score_user.schema import ReputationResponse
+from social.openapi import documented
+
+
+@get(
+    "/v1/users/{user_id:uuid}/reputation",
+    tags=["reputation"],
+    summary="A user's reputation: engagement-weighted, halving every 7 days, 0 to 1000.",
+    responses=documented(),
+)
+async def reputation(
+    user_id: Annotated[UUID, Parameter(description="Any user's id.")],
+    pool: DbPool,
+) -> Response[ReputationResponse]:
+    outcome = await score_user(ScoreUser(user_id, utcnow()), pool=pool)
+    body = ReputationResponse(outcome.user_id, outcome.score, outcome.posts, outcome.comments, outcome.computed_at)
+    return Response(body)
+
+
+plugin = Slice(reputation)
