@@ -1,0 +1,26 @@
+"""Public snapshots of many avatars in one round trip, for other services (read model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from avatars.features.avatar.batch_get_avatars.command import BatchGetAvatars
+from avatars.features.avatar.batch_get_avatars.queries import SELECT_SNAPSHOTS_BY_IDS
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    id: UUID
+    owner_id: UUID
+    name: str
+    updated_at: datetime
+
+
+async def batch_get_avatars(cmd: BatchGetAvatars, *, pool: asyncpg.Pool) -> list[Snapshot]:
+    if not cmd.ids:
+        return []
+    rows = await pool.fetch(SELECT_SNAPSHOTS_BY_IDS, list(cmd.ids))
+    return [Snapshot(*row) for row in rows]

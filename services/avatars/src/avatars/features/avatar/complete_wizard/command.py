@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+
+class CompleteWizard(msgspec.Struct, frozen=True):
+    draft_id: UUID
+    owner_id: UUID

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, HeaderParameter
+
+from avatars.features.avatar.get_avatar.command import GetAvatar
+from avatars.features.avatar.get_avatar.handler import AvatarNotFound, get_avatar
+from avatars.features.avatar.get_avatar.schema import AvatarPalette, AvatarResponse
+from avatars.preconditions import none_match, not_modified, version_etag
+from avatars.settings import AvatarsSettings
+from fleetkit.app import Slice
+from fleetkit.di import DbPool
+from fleetkit.problems import problem, problem_spec
+
+
+@get(
+    "/v1/avatars/{avatar_id:uuid}",
+    tags=["avatars"],
+    summary="One avatar; its ETag is its version (send it as If-Match to update).",
+    responses={
+        304: ResponseSpec(None, description="Not modified: the If-None-Match ETag is current."),
+        404: problem_spec("No avatar with this id."),
+    },
+)
+async def read_avatar(
+    avatar_id: FromPath[UUID],
+    pool: DbPool,
+    settings: NamedDependency[AvatarsSettings],
+    if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
+) -> Response[AvatarResponse]:
+    a = await get_avatar(GetAvatar(avatar_id=avatar_id), pool=pool)
+    if isinstance(a, AvatarNotFound):
+        return problem(404, "Not Found", "No avatar has this id.")
+    etag = version_etag(a.version)
+    if none_match(if_none_match, etag):
+        return not_modified({"ETag": etag})
+    body = AvatarResponse(
+        a.id,
+        a.owner_id,
+        a.name,
+        a.shape,
+        AvatarPalette(a.color_background, a.color_foreground, a.color_accent),
+        a.accessories,
+        a.version,
+        f"{settings.render_base}/v1/avatars/{a.id}.svg",
+        a.created_at,
+        a.updated_at,
+    )
+    return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+plugin = Slice(read_avatar)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, HeaderParameter
+
+from avatars.features.avatar.render_avatar.command import RenderAvatar
+from avatars.features.avatar.render_avatar.handler import AvatarNotFound, render_avatar
+from avatars.features.avatar.render_avatar.schema import (
+    CACHE_CONTROL,
+    CONTENT_SECURITY_POLICY,
+    RENDER_EXAMPLE,
+    RENDER_MEDIA_TYPE,
+)
+from avatars.preconditions import none_match, not_modified
+from fleetkit.app import Slice
+from fleetkit.di import DbPool
+from fleetkit.problems import problem, problem_spec
+
+#: The route template; ``/v1/avatars/{avatar_id}.svg`` (every render_url) is served by it too.
+ROUTE_PATH = "/v1/avatars/{avatar_id:uuid}/image.svg"
+
+
+@get(
+    ROUTE_PATH,
+    opt={"public": True},
+    tags=["avatars"],
+    summary="An avatar as SVG; also at /v1/avatars/{avatar_id}.svg. Public, for <img> tags.",
+    media_type=RENDER_MEDIA_TYPE,
+    responses={
+        304: ResponseSpec(None, description="Not modified: the If-None-Match ETag is current."),
+        404: problem_spec("No avatar with this id."),
+    },
+    response_description=f"The drawing, for example {RENDER_EXAMPLE}",
+)
+async def render(
+    avatar_id: FromPath[UUID],
+    pool: DbPool,
+    if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
+) -> Response[str]:
+    outcome = await render_avatar(RenderAvatar(avatar_id=avatar_id), pool=pool)
+    if isinstance(outcome, AvatarNotFound):
+        return problem(404, "Not Found", "No avatar has this id.")
+    headers = {"ETag": outcome.etag, "Cache-Control": CACHE_CONTROL}
+    if none_match(if_none_match, outcome.etag):
+        return not_modified(headers)
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    return Response(outcome.svg, media_type=RENDER_MEDIA_TYPE, headers=headers)
+
+
+plugin = Slice(render)

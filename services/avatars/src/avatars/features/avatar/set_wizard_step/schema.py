@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from avatars.catalogue import MAX_ACCESSORIES, Accessory, Colour, Name, Shape
+
+
+class SetShapeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    shape: Annotated[Shape, msgspec.Meta(examples=["circle"])]
+
+
+class SetPaletteRequest(msgspec.Struct, forbid_unknown_fields=True):
+    background: Colour
+    foreground: Colour
+    accent: Colour
+
+
+class SetAccessoriesRequest(msgspec.Struct, forbid_unknown_fields=True):
+    accessories: Annotated[
+        frozenset[Accessory],
+        msgspec.Meta(
+            max_length=MAX_ACCESSORIES,
+            description="A set: order and repeats do not matter; [] means none.",
+            examples=[["glasses", "crown"]],
+        ),
+    ]
+
+
+class SetNameRequest(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+
+
+class DraftPalette(msgspec.Struct):
+    background: str
+    foreground: str
+    accent: str
+
+
+class DraftResponse(msgspec.Struct):
+    id: UUID
+    shape: str | None
+    palette: DraftPalette | None
+    accessories: list[str] | None
+    name: str | None
+    missing_steps: Annotated[list[str], msgspec.Meta(examples=[["name"]])]
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime

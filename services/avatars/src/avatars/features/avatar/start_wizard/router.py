@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from litestar import Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from avatars.features.avatar.start_wizard.command import StartWizard
+from avatars.features.avatar.start_wizard.handler import DraftStarted, start_wizard
+from avatars.features.avatar.start_wizard.schema import (
+    DraftPalette,
+    DraftResponse,
+    StartWizardRequest,
+)
+from avatars.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
+from avatars.settings import AvatarsSettings
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+
+PATH = "/v1/avatar-drafts"
+
+
+def _draft(d: DraftStarted) -> DraftResponse:
+    palette = None
+    if d.color_background and d.color_foreground and d.color_accent:
+        palette = DraftPalette(d.color_background, d.color_foreground, d.color_accent)
+    return DraftResponse(
+        d.id,
+        d.shape,
+        palette,
+        d.accessories,
+        d.name,
+        d.missing_steps,
+        d.created_at,
+        d.updated_at,
+        d.expires_at,
+    )
+
+
+@post(
+    PATH,
+    tags=["avatar drafts"],
+    summary="Start the avatar wizard: a private draft, optionally pre-filled.",
+    responses=IDEMPOTENCY_RESPONSES,
+)
+async def start_draft(
+    data: JSONBody[StartWizardRequest],
+    caller: CurrentCaller,
+    pool: DbPool,
+    settings: NamedDependency[AvatarsSettings],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[DraftResponse]:
+    palette = data.palette
+    cmd = StartWizard(
+        owner_id=caller.user_id,
+        shape=data.shape,
+        palette=None if palette is None else (palette.background, palette.foreground, palette.accent),
+        accessories=None if data.accessories is None else tuple(data.accessories),
+        name=data.name,
+    )
+
+    async def run() -> Response[DraftResponse]:
+        draft = await start_wizard(cmd, pool=pool, ttl_s=settings.avatars_draft_ttl_s)
+        return Response(_draft(draft), status_code=201, headers={"Location": f"{PATH}/{draft.id}"})
+
+    return await idempotent(
+        pool,
+        owner_id=caller.user_id,
+        key=idempotency_key,
+        request=fingerprint("POST", PATH, data),
+        ttl_s=settings.avatars_idempotency_ttl_s,
+        produce=run,
+    )
+
+
+plugin = Slice(start_draft)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from avatars.catalogue import MAX_ACCESSORIES, Accessory, Colour, Name, Shape
+
+
+class StartPalette(msgspec.Struct, forbid_unknown_fields=True):
+    background: Colour
+    foreground: Colour
+    accent: Colour
+
+
+class StartWizardRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Every step is optional here: a draft may start empty or pre-filled."""
+
+    shape: Annotated[Shape, msgspec.Meta(examples=["hexagon"])] | None = None
+    palette: StartPalette | None = None
+    accessories: (
+        Annotated[
+            frozenset[Accessory],
+            msgspec.Meta(max_length=MAX_ACCESSORIES, examples=[["glasses", "hat"]]),
+        ]
+        | None
+    ) = None
+    name: Name | None = None
+
+
+class DraftPalette(msgspec.Struct):
+    background: str
+    foreground: str
+    accent: str
+
+
+class DraftResponse(msgspec.Struct):
+    id: UUID
+    shape: str | None
+    palette: DraftPalette | None
+    accessories: list[str] | None
+    name: str | None
+    missing_steps: Annotated[list[str], msgspec.Meta(examples=[["palette", "accessories"]])]
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Response, patch
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from avatars.features.avatar.update_avatar.command import UpdateAvatar
+from avatars.features.avatar.update_avatar.handler import (
+    AvatarNotFound,
+    VersionMismatch,
+    update_avatar,
+)
+from avatars.features.avatar.update_avatar.schema import (
+    UpdateAvatarRequest,
+    UpdatedAvatarResponse,
+    UpdatedPalette,
+)
+from avatars.preconditions import if_match_versions, version_etag
+from avatars.settings import AvatarsSettings
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.problems import FieldError, problem, problem_spec
+
+
+def _unset_to_none[T](value: T | msgspec.UnsetType) -> T | None:
+    return None if isinstance(value, msgspec.UnsetType) else value
+
+
+@patch(
+    "/v1/avatars/{avatar_id:uuid}",
+    tags=["avatars"],
+    summary="Change an avatar of yours; If-Match with its current ETag is required.",
+    responses={
+        400: problem_spec("Malformed body, or no field to change."),
+        404: problem_spec("No avatar of yours with this id."),
+        412: problem_spec("The avatar changed since you read it (stale If-Match)."),
+        428: problem_spec("If-Match is required."),
+    },
+)
+async def change_avatar(
+    avatar_id: FromPath[UUID],
+    *,
+    data: JSONBody[UpdateAvatarRequest],
+    caller: CurrentCaller,
+    pool: DbPool,
+    settings: NamedDependency[AvatarsSettings],
+    if_match: Annotated[str | None, HeaderParameter(name="If-Match", description='The ETag read, e.g. "3".')] = None,
+) -> Response[UpdatedAvatarResponse]:
+    if if_match is None:
+        reason = "Send If-Match with the ETag you read, so concurrent changes are not lost."
+        errors = [FieldError("If-Match", "required", source="header")]
+        return problem(428, "Precondition Required", reason, errors=errors)
+    palette = _unset_to_none(data.palette)
+    accessories = _unset_to_none(data.accessories)
+    cmd = UpdateAvatar(
+        avatar_id=avatar_id,
+        owner_id=caller.user_id,
+        expected_versions=if_match_versions(if_match),
+        name=_unset_to_none(data.name),
+        shape=_unset_to_none(data.shape),
+        palette=None if palette is None else (palette.background, palette.foreground, palette.accent),
+        accessories=None if accessories is None else tuple(accessories),
+    )
+    if all(v is None for v in (cmd.name, cmd.shape, cmd.palette, cmd.accessories)):
+        fields = "name, shape, palette, accessories"
+        errors = [FieldError("body", f"send at least one of {fields}")]
+        return problem(400, "Bad Request", f"Nothing to change: send {fields}.", errors=errors)
+    a = await update_avatar(cmd, pool=pool)
+    if isinstance(a, AvatarNotFound):
+        return problem(404, "Not Found", "No avatar of yours has this id.")
+    if isinstance(a, VersionMismatch):
+        return problem(
+            412,
+            "Precondition Failed",
+            "The avatar changed since you read it; read it again and retry.",
+            headers={"ETag": version_etag(a.current_version)},
+        )
+    body = UpdatedAvatarResponse(
+        a.id,
+        a.owner_id,
+        a.name,
+        a.shape,
+        UpdatedPalette(a.color_background, a.color_foreground, a.color_accent),
+        a.accessories,
+        a.version,
+        f"{settings.render_base}/v1/avatars/{a.id}.svg",
+        a.created_at,
+        a.updated_at,
+    )
+    return Response(body, headers={"ETag": version_etag(a.version)})
+
+
+plugin = Slice(change_avatar)
