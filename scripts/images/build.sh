@@ -3,10 +3,12 @@
 # PYTHON_IMAGE and UV_IMAGE override the Dockerfile's pinned defaults (the Debian path sets them);
 # EXTRA_CA_BUNDLE hands a CA bundle to the downloads as a build secret.
 set -euo pipefail
+# shellcheck source=scripts/images/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 cd "${REPO_ROOT}"
-common=(--network host --progress=plain)
+# Host network by default: this machine's engine has no bridge (DOCKER_BUILD_NETWORK=default elsewhere).
+common=(--network "${DOCKER_BUILD_NETWORK:-host}" --progress=plain)
 mapfile -t secret < <(ca_secret_args)
 common+=("${secret[@]}")
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -40,4 +42,6 @@ while read -r svc; do
     built+=("${svc}")
 done < <(buildable_services)
 
+# Earlier builds of these tags are left untagged; drop those (only images carrying the fleet's label).
+"${DOCKER}" image prune --force --filter "label=org.opencontainers.image.vendor=fleet" >/dev/null
 log "built: ${base_build} ${base_runtime}$(printf " ${IMAGE_PREFIX}/%s:${IMAGE_TAG}" "${built[@]}")"

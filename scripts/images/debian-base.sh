@@ -4,6 +4,7 @@
 # wheel, for machines that cannot pull container images. Rebuilds are cheap: the debootstrap
 # tarball is cached under .cache/images/ and re-imported only when it changed.
 set -euo pipefail
+# shellcheck source=scripts/images/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 SUITE="${DEBIAN_SUITE:-trixie}"
@@ -35,10 +36,6 @@ if [[ -n "${EXTRA_CA_BUNDLE:-}" ]]; then
     export WGETRC="${workdir}/wgetrc" SSL_CERT_FILE="${workdir}/ca.pem"
 fi
 
-# The recipe's hash names the tarball, so a change to this script or to the package list
-# bootstraps afresh and an unchanged one reuses the cache.
-recipe="$(cat "$0" | sha256sum | cut -c1-12)"
-tarball="${IMAGES_CACHE}/${SUITE}-minbase-python${PY_VERSION}-${recipe}.tar"
 
 bootstrap_rootfs() {
     [[ "$(id -u)" == 0 ]] || die "debootstrap needs root"
@@ -82,6 +79,11 @@ CFG
         -not -path "${tarball}" -delete
 }
 
+# The recipe's hash names the tarball: a change to the suite, the packages or the bootstrap function
+# (`declare -f` prints it without comments) bootstraps afresh; anything else reuses the cache.
+recipe="$(printf '%s %s\n%s' "${SUITE}" "${PACKAGES}" "$(declare -f bootstrap_rootfs)" | sha256sum | cut -c1-12)"
+tarball="${IMAGES_CACHE}/${SUITE}-minbase-python${PY_VERSION}-${recipe}.tar"
+
 import_python_image() {
     local sum stamp current
     sum="$(sha256sum "${tarball}" | cut -d' ' -f1)"
@@ -93,6 +95,7 @@ import_python_image() {
         return
     fi
     log "docker import -> ${PYTHON_IMAGE_DEBIAN}"
+    local previous="${current}"
     "${DOCKER}" import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
@@ -101,6 +104,10 @@ import_python_image() {
         "${tarball}" "${PYTHON_IMAGE_DEBIAN}" >/dev/null
     current="$("${DOCKER}" image inspect -f '{{.Id}}' "${PYTHON_IMAGE_DEBIAN}")"
     printf '%s %s\n' "${sum}" "${current}" >"${stamp}"
+    # The image this import replaced, if nothing else uses it.
+    if [[ -n "${previous}" && "${previous}" != "${current}" ]]; then
+        "${DOCKER}" rmi "${previous}" >/dev/null 2>&1 || true
+    fi
     "${DOCKER}" run --rm --network host "${PYTHON_IMAGE_DEBIAN}" "python${PY_VERSION}" -c \
         'import ssl, sys; print("python", sys.version.split()[0], ssl.OPENSSL_VERSION)'
 }

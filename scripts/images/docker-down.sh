@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop the dockerd that docker-up.sh started (and only that one).
 set -euo pipefail
+# shellcheck source=scripts/images/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 pidfile="${IMAGES_CACHE}/dockerd.pid"

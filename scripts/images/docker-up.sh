@@ -2,6 +2,7 @@
 # Make a Docker engine available: install Debian's docker.io and debootstrap when missing, and start
 # dockerd with no bridge network (containers here use the host network) when none answers.
 set -euo pipefail
+# shellcheck source=scripts/images/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then

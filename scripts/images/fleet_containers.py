@@ -44,11 +44,15 @@ RUNTIME_UID = 10001
 READY_TIMEOUT_S = 60.0
 #: Hardening every container gets; the chart's pod security context says the same.
 HARDENING: tuple[str, ...] = (
-    "--network", "host",
+    "--network",
+    "host",
     "--read-only",
-    "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
-    "--cap-drop", "ALL",
-    "--security-opt", "no-new-privileges",
+    "--tmpfs",
+    "/tmp:rw,noexec,nosuid,size=64m",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
 )
 
 
@@ -82,8 +86,17 @@ def signing_keys(identity_image: str) -> Path:
         keys.mkdir(parents=True, exist_ok=True)
         os.chown(keys, RUNTIME_UID, RUNTIME_UID)
         docker(
-            "run", "--rm", *HARDENING, "--volume", f"{keys}:/keys", identity_image,
-            "python", "-m", "identity", "keygen", "/keys",
+            "run",
+            "--rm",
+            *HARDENING,
+            "--volume",
+            f"{keys}:/keys",
+            identity_image,
+            "python",
+            "-m",
+            "identity",
+            "keygen",
+            "/keys",
         )
     return keys
 
@@ -118,7 +131,9 @@ def wait_ready(service: str, container: str, port: int, started: float) -> float
         harness.wait_ready(f"http://127.0.0.1:{port}", timeout=READY_TIMEOUT_S)
     except TimeoutError:
         docker("logs", "--tail", "60", container, check=False)
-        state = docker("inspect", "-f", "{{.State.Status}} exit={{.State.ExitCode}}", container, check=False, capture=True)
+        state = docker(
+            "inspect", "-f", "{{.State.Status}} exit={{.State.ExitCode}}", container, check=False, capture=True
+        )
         msg = f"{service}: not ready within {READY_TIMEOUT_S} s ({state.stdout.strip()})"
         raise SystemExit(msg) from None
     return time.monotonic() - started
@@ -139,8 +154,16 @@ class Fleet:
 
     def migrate(self, service: str) -> None:
         print(f"fleet-containers: {service}: python -m {service} migrate (one-off container)", flush=True)
-        docker("run", "--rm", *run_args(service, self.env(service), self.keys), image(service),
-               "python", "-m", service, "migrate")
+        docker(
+            "run",
+            "--rm",
+            *run_args(service, self.env(service), self.keys),
+            image(service),
+            "python",
+            "-m",
+            service,
+            "migrate",
+        )
 
     def start(self, service: str, name: str, port: int) -> float:
         """Start one service container; return the seconds from ``docker run`` to /readyz 200."""
@@ -175,8 +198,13 @@ def down() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("up", "down", "urls"))
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="an extra environment variable for every service container")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra environment variable for every service container",
+    )
     args = parser.parse_args(argv)
     if args.command == "up":
         up(dict(item.split("=", 1) for item in args.env))

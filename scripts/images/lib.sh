@@ -28,13 +28,15 @@ pick_docker() {
 }
 pick_docker
 
-# Services that can be built: a src/ and an entry in uv.lock. The others are not written (or not
-# locked) yet and are skipped, loudly.
+# Services that can be built: a src/ with the app factory module and an entry in uv.lock. The others
+# are not written (or not locked) yet and are skipped, loudly.
 buildable_services() {
     local svc
     for svc in ${SERVICES}; do
         if [[ ! -d "${REPO_ROOT}/services/${svc}/src" ]]; then
             warn "services/${svc} has no src/ yet: SKIPPING its image"
+        elif [[ ! -f "${REPO_ROOT}/services/${svc}/src/${svc}/app.py" ]]; then
+            warn "services/${svc} has no src/${svc}/app.py (create_app) yet: SKIPPING its image"
         elif ! grep -qx "source = { editable = \"services/${svc}\" }" "${REPO_ROOT}/uv.lock"; then
             warn "services/${svc} is not in uv.lock yet (run uv lock): SKIPPING its image"
         else

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -13,6 +13,11 @@ from litestar.testing import AsyncTestClient
 
 from fleetkit.testing import create_database, drop_database, make_template
 from identity.app import MIGRATIONS, create_app
+from identity.features.account.register.command import RegisterAccount
+from identity.features.account.register.handler import AccountRegistered, register_account
+from identity.features.session.login.command import LogIn
+from identity.features.session.login.handler import LoggedIn
+from identity.features.session.login.handler import log_in as log_in_handler
 from identity.passwords import Passwords
 from identity.tokens import KeyRing, generate_keys
 
@@ -53,14 +58,49 @@ def passwords() -> Passwords:
 
 
 @pytest.fixture
-def app_env(database_url: str, keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def app_env(database_url: str, keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("IDENTITY_SIGNING_KEYS_DIR", str(keys_dir))
     monkeypatch.setenv("RATE_LIMIT_STRICT_BURST", "1000")
-    yield
+    return
 
 
 @pytest.fixture
 async def client(app_env: None) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
     async with AsyncTestClient(app=create_app()) as test_client:
         yield test_client
+
+
+# Data built through the slices' own handlers -----------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def register(pool: asyncpg.Pool, passwords: Passwords):
+    """``await register(email)`` -> the new account, through the register slice's handler."""
+
+    async def make(email: str, password: str = PASSWORD) -> AccountRegistered:
+        outcome = await register_account(RegisterAccount(email, password), pool=pool, passwords=passwords)
+        assert isinstance(outcome, AccountRegistered)
+        return outcome
+
+    return make
+
+
+@pytest.fixture
+def log_in(pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing):
+    """``await log_in(email)`` -> LoggedIn, through the login slice's handler."""
+
+    async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> LoggedIn:
+        outcome = await log_in_handler(
+            LogIn(email, password),
+            pool=pool,
+            passwords=passwords,
+            keyring=keyring,
+            refresh_ttl_s=refresh_ttl_s,
+        )
+        assert isinstance(outcome, LoggedIn)
+        return outcome
+
+    return make

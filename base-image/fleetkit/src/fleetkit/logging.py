@@ -117,7 +117,23 @@ def configure_logging(*, service: str, level: str, fmt: str) -> None:
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, force=True)
+    # Libraries (asyncpg, aiohttp, granian, litestar) log through the standard library: route their
+    # records through the same processors, redaction included, onto the same stream.
+    foreign_renderer = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(serializer=lambda obj, **_: _encode(obj).decode())
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, foreign_renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(max(numeric, logging.WARNING))
 
 
 def get_logger(name: str) -> Any:

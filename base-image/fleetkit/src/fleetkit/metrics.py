@@ -3,18 +3,28 @@
 The chart runs one Granian worker per pod, so each pod's ``/metrics`` is the whole truth for
 that pod and Prometheus sums across pods; with several workers per pod each worker would only
 report its own share, which is why the chart pins ``GRANIAN_WORKERS=1`` and scales by replicas.
+
+The per-request RED metrics (``http_requests_total``, ``http_request_duration_seconds``) are
+kept in :class:`RouteRed` records, plain integers the kit middleware bumps (a ``bisect`` and
+three additions), and turned into Prometheus samples only when ``/metrics`` is scraped.
+prometheus_client's own ``Counter.inc`` and ``Histogram.observe`` take a lock and walk the
+buckets on every request, which the profile of a one-row GET showed as a visible share of the
+worker's time (docs/performance.md). The records are touched only from the worker's event loop
+thread, where the scrape also runs, so they need no lock.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from itertools import accumulate
 
 import asyncpg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "RouteRed"]
 
 LATENCY_BUCKETS: tuple[float, ...] = (
     0.001,
@@ -31,6 +41,52 @@ LATENCY_BUCKETS: tuple[float, ...] = (
     5.0,
     10.0,
 )
+
+
+STATUS_CLASSES: tuple[str, ...] = ("1xx", "2xx", "3xx", "4xx", "5xx")
+_BUCKET_LABELS: tuple[str, ...] = (*(repr(b) for b in LATENCY_BUCKETS), "+Inf")  # "0.001", ..., "10.0"
+
+
+class RouteRed:
+    """Requests by status class and the latency histogram of one (route template, method)."""
+
+    __slots__ = ("buckets", "statuses", "total_seconds")
+
+    def __init__(self) -> None:
+        self.statuses = [0] * len(STATUS_CLASSES)
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)  # per bucket, not cumulative; the last is +Inf
+        self.total_seconds = 0.0
+
+    def observe(self, status: int, seconds: float) -> None:
+        self.statuses[min(max(status // 100, 1), 5) - 1] += 1
+        self.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.total_seconds += seconds
+
+
+class _RedCollector(Collector):
+    def __init__(self, routes: dict[tuple[str, str], RouteRed]) -> None:
+        self._routes = routes
+
+    @staticmethod
+    def _families() -> tuple[CounterMetricFamily, HistogramMetricFamily]:
+        return (
+            CounterMetricFamily("http_requests", "HTTP requests answered.", labels=("route", "method", "status_class")),
+            HistogramMetricFamily("http_request_duration_seconds", "HTTP request latency.", labels=("route", "method")),
+        )
+
+    def describe(self) -> Iterable[Metric]:
+        yield from self._families()
+
+    def collect(self) -> Iterable[Metric]:
+        requests, duration = self._families()
+        for (route, method), red in sorted(self._routes.items()):
+            for status_class, count in zip(STATUS_CLASSES, red.statuses, strict=True):
+                if count:
+                    requests.add_metric((route, method, status_class), count)
+            cumulative = list(accumulate(red.buckets))
+            duration.add_metric((route, method), list(zip(_BUCKET_LABELS, cumulative, strict=True)), red.total_seconds)
+        yield requests
+        yield duration
 
 
 class _PoolCollector(Collector):
@@ -54,19 +110,8 @@ class Metrics:
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests answered.",
-            ("route", "method", "status_class"),
-            registry=r,
-        )
-        self.duration = Histogram(
-            "http_request_duration_seconds",
-            "HTTP request latency.",
-            ("route", "method"),
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
+        self._routes: dict[tuple[str, str], RouteRed] = {}
+        r.register(_RedCollector(self._routes))
         self.in_flight = Gauge("http_requests_in_flight", "HTTP requests being served.", registry=r)
         self.pool_wait = Histogram(
             "db_pool_acquire_wait_seconds",
@@ -94,6 +139,13 @@ class Metrics:
         )
         self.info = Gauge("service_info", "Constant 1, labelled with the service.", ("service",), registry=r)
         self.info.labels(service).set(1)
+
+    def route(self, template: str, method: str) -> RouteRed:
+        """The RED record of a route template and method (one per pair, made on first use)."""
+        red = self._routes.get((template, method))
+        if red is None:
+            red = self._routes[(template, method)] = RouteRed()
+        return red
 
     def watch_pool(self, pool: Callable[[], asyncpg.Pool | None], max_size: int) -> None:
         self.registry.register(_PoolCollector(pool, max_size))

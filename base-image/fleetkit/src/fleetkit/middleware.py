@@ -1,9 +1,11 @@
 """The kit's one middleware: tracing, authentication, rate limiting and RED metrics per route.
 
 Litestar's stock middlewares each cost a large share of a small endpoint's budget (see DESIGN
-§4). This one does all four in a single pass over the headers: a verified token is a dict hit,
-a rate-limit decision is a few float operations, metric children are resolved once per
-route/status and cached, and spans are built only for sampled requests.
+§4). This one does all four in a single pass over the headers: a verified token is a dict hit
+(no coroutine unless the token is new), a rate-limit decision is a few float operations, the
+RED record of a route/method is resolved once and bumped with plain integer additions, and the
+W3C propagator only runs when the request carries trace headers. What each step costs per
+request, and what the profile showed, is in docs/performance.md.
 
 Route options (``opt`` on a Litestar route handler):
 
@@ -25,6 +27,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from fleetkit.auth import AuthFailure, Caller
 from fleetkit.logging import get_logger
+from fleetkit.metrics import RouteRed
 from fleetkit.problems import PROBLEM_JSON, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
@@ -33,7 +36,9 @@ __all__ = ["KitMiddleware", "RouteSpec"]
 
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
-_STATUS_CLASS: tuple[str, ...] = ("1xx", "2xx", "3xx", "4xx", "5xx")
+_TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
+#: The parent of a request that carries no trace headers (what the propagator would return).
+_NO_PARENT = otel_context.Context()
 _PROBLEM_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", PROBLEM_JSON.encode()),)
 _UNAUTHORIZED = msgspec.json.encode(
     Problem(title="Unauthorized", status=401, detail="A valid bearer access token is required.")
@@ -54,16 +59,33 @@ _RATE_LIMITED = msgspec.json.encode(
 )
 
 
-class RouteSpec:
-    """A route handler's options, resolved once per handler."""
+#: A refusal: status, problem+json body, extra headers.
+_Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
+_KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
+_MISSING_REFUSAL: _Refusal = (401, _UNAUTHORIZED, ((b"www-authenticate", b'Bearer realm="fleet"'),))
+_INVALID_REFUSAL: _Refusal = (
+    401,
+    _UNAUTHORIZED,
+    ((b"www-authenticate", b'Bearer realm="fleet", error="invalid_token"'),),
+)
 
-    __slots__ = ("children", "public", "rate_limit", "template")
+
+class RouteSpec:
+    """A route handler's options, resolved once per handler, with its per-method RED records
+    and span names (a handler may serve several methods)."""
+
+    __slots__ = ("public", "rate_limit", "red", "span_names", "template")
 
     def __init__(self, template: str, public: bool, rate_limit: str) -> None:
         self.template = template
         self.public = public
         self.rate_limit = rate_limit
-        self.children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self.red: dict[str, RouteRed] = {}
+        self.span_names: dict[str, str] = {}
+
+    def new_red(self, method: str, runtime: Runtime) -> RouteRed:
+        red = self.red[method] = runtime.metrics.route(self.template, method)
+        return red
 
 
 async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
@@ -98,30 +120,20 @@ class KitMiddleware:
             await self.app(scope, receive, send)
             return
         rt = self.rt
-        spec = self._spec(scope)
+        spec = self.specs.get(id(scope["route_handler"])) or self._spec(scope)
+        method: str = scope["method"]
         started = time.perf_counter()
         rt.in_flight += 1
         status = 500
         token = None
-        client = scope["client"][0] if scope.get("client") else "-"
+        traced = False
         for name, value in scope["headers"]:
-            if name == b"authorization" and value[:7].lower() == b"bearer ":
-                token = value[7:].decode("latin-1").strip()
-        tracer = rt.tracer
-        span = None
-        ctx_token = None
-        if tracer is not None:
-            carrier = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in scope["headers"]
-                if k in (b"traceparent", b"tracestate")
-            }
-            span = tracer.start_span(
-                f"{scope['method']} {spec.template}",
-                context=_PROPAGATOR.extract(carrier),
-                kind=trace.SpanKind.SERVER,
-            )
-            ctx_token = otel_context.attach(trace.set_span_in_context(span))
+            if name == b"authorization":
+                if value[:7].lower() == b"bearer ":
+                    token = value[7:].decode("latin-1").strip()
+            elif name in _TRACE_HEADERS:
+                traced = True
+        span, ctx_token = self._start_span(scope, spec, method, traced) if rt.tracer is not None else (None, None)
 
         async def send_wrapper(message: Any) -> None:
             nonlocal status
@@ -130,67 +142,76 @@ class KitMiddleware:
             await send(message)
 
         try:
-            status = await self._guard(scope, spec, token, client, send)
-            if status == 0:
+            caller: Caller | AuthFailure | None = None
+            verifier = rt.verifier
+            if token is not None and verifier is not None:
+                caller = verifier.cached(token)
+                if caller is None:  # not seen before: verify it (may refresh keys)
+                    caller = await verifier.verify(token)
+            refusal = self._admit(scope, spec, caller)
+            if refusal is None:
                 await self.app(scope, receive, send_wrapper)
+            else:
+                status = refusal[0]
+                await _send_problem(send, *refusal)
         finally:
             rt.in_flight -= 1
             elapsed = time.perf_counter() - started
-            key = (scope["method"], status)
-            children = spec.children.get(key)
-            if children is None:
-                children = (
-                    rt.metrics.requests.labels(spec.template, scope["method"], _STATUS_CLASS[status // 100 - 1]),
-                    rt.metrics.duration.labels(spec.template, scope["method"]),
-                )
-                spec.children[key] = children
-            children[0].inc()
-            children[1].observe(elapsed)
+            (spec.red.get(method) or spec.new_red(method, rt)).observe(status, elapsed)
             if status >= 500:
-                log.error("request_failed", method=scope["method"], route=spec.template, status=status)
-            else:
-                # One line per request at debug level; a no-op call at the default info level. With
-                # LOG_LEVEL=debug every request leaves a line that joins its trace (trace_id, span_id).
-                log.debug("request_finished", method=scope["method"], route=spec.template, status=status)
+                log.error("request_failed", method=method, route=spec.template, status=status)
             if span is not None and ctx_token is not None:
-                if span.is_recording():
-                    span.set_attribute("http.request.method", scope["method"])
-                    span.set_attribute("http.route", spec.template)
-                    span.set_attribute("http.response.status_code", status)
-                    if status >= 500:
-                        span.set_status(trace.StatusCode.ERROR)
-                span.end()
-                otel_context.detach(ctx_token)
+                _end_span(span, ctx_token, method, spec.template, status)
 
-    async def _guard(self, scope: Any, spec: RouteSpec, token: str | None, client: str, send: Any) -> int:
-        """Authenticate and rate-limit; 0 to proceed, else the status already sent."""
+    def _start_span(self, scope: Any, spec: RouteSpec, method: str, traced: bool) -> tuple[Any, object]:
+        """Start the request's server span (non-recording when the sampler says no) and make it current."""
+        parent = _NO_PARENT
+        if traced:
+            carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS}
+            parent = _PROPAGATOR.extract(carrier)
+        name = spec.span_names.get(method)
+        if name is None:
+            name = spec.span_names[method] = f"{method} {spec.template}"
+        span = self.rt.tracer.start_span(name, context=parent, kind=trace.SpanKind.SERVER)  # type: ignore[union-attr]
+        return span, otel_context.attach(trace.set_span_in_context(span))
+
+    def _admit(self, scope: Any, spec: RouteSpec, caller: Caller | AuthFailure | None) -> _Refusal | None:
+        """Authenticate and rate-limit: None to proceed, else the problem to answer with."""
         rt = self.rt
-        caller: Caller | AuthFailure | None = None
-        if token is not None and rt.verifier is not None:
-            caller = await rt.verifier.verify(token)
         if isinstance(caller, Caller):
             scope["user"] = caller
         elif not spec.public:
             reason = caller if caller is not None else AuthFailure.MISSING
             rt.metrics.auth_failures.labels(reason.value).inc()
             if reason is AuthFailure.KEYS_UNAVAILABLE:
-                await _send_problem(send, 503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
-                return 503
-            challenge = (
-                b'Bearer realm="fleet"'
-                if reason is AuthFailure.MISSING
-                else b'Bearer realm="fleet", error="invalid_token"'
-            )
-            await _send_problem(send, 401, _UNAUTHORIZED, ((b"www-authenticate", challenge),))
-            return 401
-        if spec.rate_limit == "off":
-            return 0
-        if spec.rate_limit == "strict":
-            wait = rt.strict_limiter.take(client)
+                return _KEYS_UNAVAILABLE_REFUSAL
+            return _MISSING_REFUSAL if reason is AuthFailure.MISSING else _INVALID_REFUSAL
+        policy = spec.rate_limit
+        if policy == "off":
+            return None
+        if policy == "strict":
+            wait = rt.strict_limiter.take(_client(scope))
+        elif isinstance(caller, Caller):
+            wait = rt.limiter.take(caller.user_id)
         else:
-            wait = rt.limiter.take(f"u:{caller.user_id}" if isinstance(caller, Caller) else f"a:{client}")
+            wait = rt.limiter.take("a:" + _client(scope))
         if wait:
-            rt.metrics.rate_limited.labels(spec.rate_limit).inc()
-            await _send_problem(send, 429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
-            return 429
-        return 0
+            rt.metrics.rate_limited.labels(policy).inc()
+            return (429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
+        return None
+
+
+def _end_span(span: Any, ctx_token: object, method: str, template: str, status: int) -> None:
+    if span.is_recording():
+        span.set_attribute("http.request.method", method)
+        span.set_attribute("http.route", template)
+        span.set_attribute("http.response.status_code", status)
+        if status >= 500:
+            span.set_status(trace.StatusCode.ERROR)
+    span.end()
+    otel_context.detach(ctx_token)  # type: ignore[arg-type]
+
+
+def _client(scope: Any) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "-"

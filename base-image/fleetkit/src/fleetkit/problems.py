@@ -94,25 +94,35 @@ def problem_spec(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
 
 
-def _field_errors(extra: Any) -> list[FieldError]:
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name a client sent (``Idempotency-Key``), not the Python parameter (``idempotency_key``)."""
+    handler = request.scope.get("route_handler")
+    parameter = handler.parsed_fn_signature.parameters.get(key) if handler is not None else None
+    definition = getattr(parameter, "kwarg_definition", None)
+    return str(getattr(definition, "header", None) or getattr(definition, "query", None) or key)
+
+
+def _field_errors(request: Request[Any, Any, Any], extra: Any) -> list[FieldError]:
     if not isinstance(extra, list):
         return []
     errors = []
     for item in extra:
         if isinstance(item, dict):
+            source = item.get("source") or "body"
+            source = str(getattr(source, "value", source))
             key = str(item.get("key") or "body")
             errors.append(
                 FieldError(
-                    field=key,
+                    field=key if source == "body" else _wire_name(request, key),
                     message=str(item.get("message", "invalid")),
-                    source=str(item.get("source") or "body"),
+                    source=source,
                 )
             )
     return errors
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    errors = _field_errors(exc.extra)
+    errors = _field_errors(request, exc.extra)
     names = ", ".join(sorted({e.field for e in errors})) or "body"
     detail = f"Invalid or missing: {names}. " + "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem(exc.status_code, "Request validation failed", detail.strip(), errors=errors or None)
@@ -138,6 +148,11 @@ def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
     )
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    """msgspec refuses absurdly nested JSON by recursing until Python stops it: that is bad input."""
+    return problem(400, "Bad Request", "The request body is nested too deeply.")
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     if isinstance(exc, DEPENDENCY_FAULTS):
         return _dependency(request, exc)
@@ -155,6 +170,7 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
         HTTPException: _http,
         ValidationException: _validation,
         DependencyUnavailable: _dependency,
+        RecursionError: _too_deep,
         Exception: _internal,
     }
     for fault in DEPENDENCY_FAULTS:

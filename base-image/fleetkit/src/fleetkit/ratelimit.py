@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Hashable
 
 __all__ = ["TokenBuckets"]
 
@@ -21,10 +22,14 @@ class TokenBuckets:
         self._rate = rate
         self._burst = float(burst)
         self._max_keys = max_keys
-        self._buckets: dict[str, list[float]] = {}
+        self._buckets: dict[Hashable, list[float]] = {}
 
-    def take(self, key: str) -> float:
-        """Take one token for ``key``; 0.0 when allowed, else seconds until a token is free."""
+    def take(self, key: Hashable) -> float:
+        """Take one token for ``key``; 0.0 when allowed, else seconds until a token is free.
+
+        Keys are whatever identifies a client: the kit passes the caller's user id (a UUID, no
+        string formatting per request) or a string naming an anonymous client's address.
+        """
         now = time.monotonic()
         bucket = self._buckets.get(key)
         if bucket is None:

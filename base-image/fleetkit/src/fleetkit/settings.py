@@ -133,7 +133,8 @@ def load_settings[T: KitSettings](cls: type[T], environ: Mapping[str, str]) -> T
             msg = f"{env_name(field)} is required but not set"
         else:
             field = match.group(1)
-            msg = f"{env_name(field)}={raw.get(field, '')!r} is invalid: {text.split(' - at ', maxsplit=1)[0]}"
+            # The value is not echoed: it may be a secret (a DSN with its password, say).
+            msg = f"{env_name(field)} is invalid: {text.split(' - at ', maxsplit=1)[0]}"
         raise SettingsError(msg) from exc
 
 

@@ -15,12 +15,8 @@ from identity.passwords import Passwords
 PASSWORD = "correct horse battery"
 
 
-async def test_register_normalises_the_email_and_stores_an_argon2id_hash(
-    pool: asyncpg.Pool, passwords: Passwords
-):
-    outcome = await register_account(
-        RegisterAccount(" Alice@Example.COM ", PASSWORD), pool=pool, passwords=passwords
-    )
+async def test_register_normalises_the_email_and_stores_an_argon2id_hash(pool: asyncpg.Pool, passwords: Passwords):
+    outcome = await register_account(RegisterAccount(" Alice@Example.COM ", PASSWORD), pool=pool, passwords=passwords)
     assert isinstance(outcome, AccountRegistered)
     assert outcome.email == "alice@example.com"
     assert outcome.id.version == 7
@@ -30,26 +26,16 @@ async def test_register_normalises_the_email_and_stores_an_argon2id_hash(
     assert PASSWORD not in stored
 
 
-async def test_register_refuses_a_second_account_for_the_same_mailbox(
-    pool: asyncpg.Pool, passwords: Passwords
-):
-    await register_account(
-        RegisterAccount("bob@example.com", PASSWORD), pool=pool, passwords=passwords
-    )
-    again = await register_account(
-        RegisterAccount("BOB@example.com", PASSWORD), pool=pool, passwords=passwords
-    )
+async def test_register_refuses_a_second_account_for_the_same_mailbox(pool: asyncpg.Pool, passwords: Passwords):
+    await register_account(RegisterAccount("bob@example.com", PASSWORD), pool=pool, passwords=passwords)
+    again = await register_account(RegisterAccount("BOB@example.com", PASSWORD), pool=pool, passwords=passwords)
     assert isinstance(again, EmailTaken)
     assert await pool.fetchval("SELECT count(*) FROM accounts") == 1
 
 
 @pytest.mark.parametrize("password", ["aaaaaaaaaaaaaaaa", "password1234", "carol-is-my-name-ok"])
-async def test_register_rejects_guessable_passwords(
-    pool: asyncpg.Pool, passwords: Passwords, password: str
-):
-    outcome = await register_account(
-        RegisterAccount("carol@example.com", password), pool=pool, passwords=passwords
-    )
+async def test_register_rejects_guessable_passwords(pool: asyncpg.Pool, passwords: Passwords, password: str):
+    outcome = await register_account(RegisterAccount("carol@example.com", password), pool=pool, passwords=passwords)
     assert isinstance(outcome, WeakPassword)
     assert await pool.fetchval("SELECT count(*) FROM accounts") == 0
 
@@ -83,8 +69,6 @@ async def test_post_accounts_names_the_bad_field(client, body, field):
 
 
 async def test_post_accounts_rejects_malformed_json_with_400(client):
-    response = await client.post(
-        "/v1/accounts", content=b'{"email": ', headers={"content-type": "application/json"}
-    )
+    response = await client.post("/v1/accounts", content=b'{"email": ', headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,83 @@
+"""Kit tests: a fresh PostgreSQL database per test (fleetkit.testing) and a tiny service app.
+
+The app is built with the kit's own factory around a throwaway slice, so the tests exercise the
+same middleware, exception handlers, lifespan and health routes every service gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from kit_support import MIGRATIONS, TEST_SLICE, SigningKey, kit_settings
+from litestar import Litestar
+
+from fleetkit.app import create_service_app
+from fleetkit.auth import StaticKeySource
+from fleetkit.runtime import Runtime
+from fleetkit.testing import create_database, drop_database, make_template
+
+
+@pytest.fixture(scope="session")
+def template(worker_id: str) -> str:
+    return asyncio.run(make_template("kit", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+
+
+@pytest.fixture
+async def database_url(template: str) -> AsyncIterator[str]:
+    """A migrated database of the test's own."""
+    dsn = await create_database(template)
+    yield dsn
+    await drop_database(dsn)
+
+
+@pytest.fixture
+async def empty_database_url() -> AsyncIterator[str]:
+    """A database of the test's own with no migrations at all."""
+    dsn = await create_database("template0")
+    yield dsn
+    await drop_database(dsn)
+
+
+@pytest.fixture
+def unreachable_database_url() -> str:
+    """A DSN nothing listens on (port 1): every connection attempt is refused at once."""
+    return "postgresql://postgres@127.0.0.1:1/nothing"
+
+
+@pytest.fixture
+def signing_key() -> SigningKey:
+    return SigningKey()
+
+
+AppFactory = Callable[..., Litestar]
+
+
+@pytest.fixture
+def make_app(signing_key: SigningKey) -> AppFactory:
+    """Build the test service: ``make_app(database_url, RATE_LIMIT_BURST=..., ...)``."""
+
+    def factory(database_url: str, *, migrations: Path = MIGRATIONS, **overrides: Any) -> Litestar:
+        def keys(_: Runtime) -> StaticKeySource:
+            return StaticKeySource({signing_key.kid: signing_key.public})
+
+        return create_service_app(
+            settings=kit_settings(database_url, **overrides),
+            slices=[TEST_SLICE],
+            migrations=migrations,
+            description="kit test service",
+            keys_factory=keys,
+        )
+
+    return factory
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    async with asyncpg.create_pool(database_url, min_size=1, max_size=4) as test_pool:
+        yield test_pool

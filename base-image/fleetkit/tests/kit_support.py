@@ -1,0 +1,122 @@
+"""Helpers shared by the kit tests: signing keys, the throwaway slice, the app under test.
+
+A module with a unique name (not ``conftest``), so test modules import it unambiguously when
+several test folders are collected in one run.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from litestar import Litestar, get, post
+from litestar.params import JSONBody
+from litestar.testing import AsyncTestClient
+
+from fleetkit.app import Slice
+from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.ids import new_id
+from fleetkit.settings import KitSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+ISSUER = "fleet-identity"
+AUDIENCE = "fleet"
+
+
+class SigningKey:
+    """An Ed25519 key and its kid, minting access tokens shaped like identity's."""
+
+    def __init__(self, kid: str | None = None) -> None:
+        self.private = Ed25519PrivateKey.generate()
+        self.public = self.private.public_key()
+        self.kid = kid or f"kid-{secrets.token_hex(8)}"
+
+    def claims(self, **overrides: Any) -> dict[str, Any]:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(new_id()),
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "jti": str(new_id()),
+            "typ": "access",
+        }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def mint(self, *, headers: Mapping[str, Any] | None = None, **overrides: Any) -> str:
+        return jwt.encode(
+            self.claims(**overrides),
+            self.private,
+            algorithm="EdDSA",
+            headers={"kid": self.kid, **(headers or {})},
+        )
+
+
+# A throwaway slice: one public route, one authenticated route with a path parameter, one
+# strict (credential-like) route, one that reads the database, and a few that fail on purpose.
+
+
+@get("/v1/open", opt={"public": True}, sync_to_thread=False)
+def open_route() -> dict[str, str]:
+    return {"ok": "yes"}
+
+
+@get("/v1/items/{item_id:int}", sync_to_thread=False)
+def item_route(item_id: int, caller: CurrentCaller) -> dict[str, str]:
+    return {"item": str(item_id), "user": str(caller.user_id)}
+
+
+@post("/v1/credentials", opt={"public": True, "rate_limit": "strict"}, sync_to_thread=False)
+def strict_route() -> dict[str, str]:
+    return {"ok": "yes"}
+
+
+@get("/v1/widgets/count", opt={"public": True})
+async def widgets_count(pool: DbPool) -> dict[str, int]:
+    return {"count": await pool.fetchval("SELECT count(*) FROM widgets")}
+
+
+@get("/v1/slow-query", opt={"public": True})
+async def slow_query(pool: DbPool) -> dict[str, int]:
+    await pool.execute("SELECT pg_sleep(5)")
+    return {"slept": 5}
+
+
+@get("/v1/boom", opt={"public": True}, sync_to_thread=False)
+def boom() -> dict[str, str]:
+    msg = "internal detail: password=hunter2 at /srv/app/secret.py line 42"
+    raise RuntimeError(msg)
+
+
+@post("/v1/echo", opt={"public": True}, sync_to_thread=False)
+def echo(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    return {"size": len(str(data))}
+
+
+TEST_SLICE = Slice(open_route, item_route, strict_route, widgets_count, slow_query, boom, echo)
+
+
+def kit_settings(database_url: str, **overrides: Any) -> KitSettings:
+    values: dict[str, Any] = {
+        "service_name": "kit-test",
+        "database_url": database_url,
+        "log_level": "warning",
+    }
+    values.update(overrides)
+    return KitSettings(**values)
+
+
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """Run the app's lifespan and give a client for it."""
+    async with AsyncTestClient(app=app) as client:
+        yield client
