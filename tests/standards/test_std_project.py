@@ -1,4 +1,4 @@
-# ruff: noqa: E501, PLW2901 - planted samples and messages read better unwrapped
+# ruff: noqa: PLW2901 - planted samples and messages read better unwrapped
 """Project-level checks: the lock, Python version, uv-only tooling, Dockerfiles, and the
 import-linter and ruff configuration, each proven on a planted violation."""
 
@@ -78,9 +78,7 @@ def test_uv_is_the_only_package_manager() -> None:
 def test_uv_only_check_catches_pip_and_poetry(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.poetry]\nname = "x"\n')
     (tmp_path / "requirements.txt").write_text("litestar\n")
-    (tmp_path / "Makefile").write_text(
-        "ok:\n\tpip install uv==0.8\nbad:\n\tpip install -r requirements.txt\n"
-    )
+    (tmp_path / "Makefile").write_text("ok:\n\tpip install uv==0.8\nbad:\n\tpip install -r requirements.txt\n")
     found = project.check_uv_only(tmp_path)
     assert sorted(v.path.name for v in found) == [
         "Makefile",
@@ -93,9 +91,7 @@ def test_uv_only_check_catches_pip_and_poetry(tmp_path: Path) -> None:
 # --- Dockerfiles -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "dockerfile", project.dockerfiles(REPO), ids=lambda p: str(p.relative_to(REPO))
-)
+@pytest.mark.parametrize("dockerfile", project.dockerfiles(REPO), ids=lambda p: str(p.relative_to(REPO)))
 def test_dockerfiles_are_staged_slim_and_non_root(dockerfile: Path) -> None:
     found = project.check_dockerfile(dockerfile)
     assert not found, "\n".join(map(str, found))
@@ -103,19 +99,14 @@ def test_dockerfiles_are_staged_slim_and_non_root(dockerfile: Path) -> None:
 
 def test_dockerfile_check_catches_single_stage_root_image(tmp_path: Path) -> None:
     bad = tmp_path / "Dockerfile"
-    bad.write_text(
-        'FROM python:3.13\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/uv\nCMD ["python"]\n'
-    )
+    bad.write_text('FROM python:3.13\nCOPY --from=ghcr.io/astral-sh/uv /uv /bin/uv\nCMD ["python"]\n')
     assert len(project.check_dockerfile(bad)) == 4
     good = tmp_path / "Dockerfile.good"
     good.write_text(
         'ARG PY=python:3.13-slim\nFROM ${PY} AS build\nRUN true\nFROM ${PY} AS runtime\nUSER 10001:10001\nCMD ["x"]\n'
     )
     assert project.check_dockerfile(good) == []
-    assert (
-        project.check_dockerfile(tmp_path / "missing" / "Dockerfile")[0].message
-        == "Dockerfile missing"
-    )
+    assert project.check_dockerfile(tmp_path / "missing" / "Dockerfile")[0].message == "Dockerfile missing"
 
 
 # --- import-linter -----------------------------------------------------------------------------
@@ -143,9 +134,7 @@ def _contracts_for(package: str) -> str:
     import tomllib
 
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
-    lines = [
-        f"[importlinter]\nroot_packages =\n    {KIT_PACKAGE}\n    {package}\ninclude_external_packages = True\n"
-    ]
+    lines = [f"[importlinter]\nroot_packages =\n    {KIT_PACKAGE}\n    {package}\ninclude_external_packages = True\n"]
     for contract in config["contracts"]:
         if contract["id"] == "kit-no-services":
             contract = {**contract, "forbidden_modules": [package]}

@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """Every route is behind the kit middleware, rate limited, and authenticated unless it is on
 the service's ``PUBLIC_ROUTES``; responses are msgspec Structs, never dataclasses.
 
@@ -88,9 +87,7 @@ def create_app() -> Litestar:
     middleware = [DefineMiddleware(KitMiddleware)] if {with_mw} else []
     return Litestar([livez, readyz, startupz, metrics, register, login, me, ok], middleware=middleware)
 """
-_PLANTED_MW = (
-    "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"
-)
+_PLANTED_MW = "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"
 
 
 def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) -> None:
@@ -101,9 +98,7 @@ def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) ->
         }
     )
     report = inspect_app("plantapp.app", {}, extra_path=src)
-    messages = sorted(
-        v.message for v in check_app_routes(report, kit_middleware="plantapp.mw.KitMiddleware")
-    )
+    messages = sorted(v.message for v in check_app_routes(report, kit_middleware="plantapp.mw.KitMiddleware"))
     expected = [
         "GET /metrics (plantapp.app.metrics): kit probe must have opt public=True, rate_limit='off'",
         "GET /v1/me (plantapp.app.me) responds with plantapp.app.Out; use msgspec.Struct",
@@ -117,11 +112,7 @@ def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) ->
 
 
 def test_route_check_reports_a_failing_factory(plant: Plant) -> None:
-    src = plant(
-        {
-            "brokenapp/app.py": "def create_app() -> None:\n    raise RuntimeError('connects at build time')\n"
-        }
-    )
+    src = plant({"brokenapp/app.py": "def create_app() -> None:\n    raise RuntimeError('connects at build time')\n"})
     found = check_app_routes(inspect_app("brokenapp.app", {}, extra_path=src))
     assert len(found) == 1
     assert "connects at build time" in found[0].message

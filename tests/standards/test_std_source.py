@@ -35,9 +35,7 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 f = uuid.uuid1  # bad
             """,
         },
-        {
-            "demo/ids.py": "import uuid\nfrom uuid_utils.compat import uuid7\na = uuid7()\nb = uuid.UUID(int=1)\n"
-        },
+        {"demo/ids.py": "import uuid\nfrom uuid_utils.compat import uuid7\na = uuid7()\nb = uuid.UUID(int=1)\n"},
     ),
     "aware-utc": (
         code.check_no_naive_datetimes,
@@ -90,8 +88,7 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
         },
         {
             "fleetkit/lifespan.py": "import asyncpg\nasync def f() -> None:\n    await asyncpg.create_pool('x')\n",
-            S
-            + "handler.py": "import asyncpg\nasync def f(pool: asyncpg.Pool) -> None:\n    await pool.fetch('q')\n",
+            S + "handler.py": "import asyncpg\nasync def f(pool: asyncpg.Pool) -> None:\n    await pool.fetch('q')\n",
         },
     ),
     "io-timeouts": (
@@ -125,9 +122,7 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 d = asyncio.PriorityQueue(-1)  # bad
             """,
         },
-        {
-            "demo/work.py": "import asyncio\nn = 8\na = asyncio.Queue(maxsize=100)\nb = asyncio.Queue[int](n)\n"
-        },
+        {"demo/work.py": "import asyncio\nn = 8\na = asyncio.Queue(maxsize=100)\nb = asyncio.Queue[int](n)\n"},
     ),
     "sync-io-in-async": (
         code.check_no_sync_io_in_async,

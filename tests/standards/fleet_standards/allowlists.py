@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """Every exception to a standards check, by kit module, each with its reason.
 
 Keep these small. An entry names a kit module (dotted); a check skips exactly the rule it is

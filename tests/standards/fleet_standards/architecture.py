@@ -9,9 +9,7 @@ from pathlib import Path
 
 from .core import SLICE_FILES, Module, Violation, modules, python_files, violation
 
-_HTTP_SERVER = re.compile(
-    r"^(litestar|starlette|fastapi|flask|django|sanic|quart|aiohttp\.web\w*)(\.|$)"
-)
+_HTTP_SERVER = re.compile(r"^(litestar|starlette|fastapi|flask|django|sanic|quart|aiohttp\.web\w*)(\.|$)")
 _FOREIGN_STACK = re.compile(
     r"^(pydantic|pydantic_core|pydantic_settings|fastapi|flask|django|sanic|quart|starlette|uvicorn|gunicorn|"
     r"hypercorn|sqlalchemy|psycopg|psycopg2|databases|tortoise|peewee|trio|gevent|eventlet)(\.|$)"
@@ -30,11 +28,7 @@ def check_handlers_free_of_http(paths: Iterable[Path]) -> list[Violation]:
             if _HTTP_SERVER.match(name):
                 found.append(violation(m, node, "handler-no-http", f"handler imports {name}"))
             elif name == own_schema:
-                found.append(
-                    violation(
-                        m, node, "handler-no-http", "handler imports schema.py; take a command"
-                    )
-                )
+                found.append(violation(m, node, "handler-no-http", "handler imports schema.py; take a command"))
     return _dedupe(found)
 
 
@@ -75,11 +69,7 @@ def check_no_foreign_stack(paths: Iterable[Path]) -> list[Violation]:
                 names = [node.module or ""]
             else:
                 continue
-            found += [
-                violation(m, node, "stack", f"imports {n}")
-                for n in names
-                if _FOREIGN_STACK.match(n)
-            ]
+            found += [violation(m, node, "stack", f"imports {n}") for n in names if _FOREIGN_STACK.match(n)]
     return found
 
 
@@ -105,16 +95,10 @@ def check_slice_files(paths: Iterable[Path]) -> list[Violation]:
     for folder in slice_dirs:
         missing = [f for f in SLICE_FILES if not (folder / f).is_file()]
         if missing:
-            found.append(
-                Violation(
-                    folder, 1, "slice-files", f"slice {folder.name} lacks {', '.join(missing)}"
-                )
-            )
+            found.append(Violation(folder, 1, "slice-files", f"slice {folder.name} lacks {', '.join(missing)}"))
     for file in python_files(paths):
         if "features" in file.parts and file.name in SLICE_FILES and file.parent not in slice_dirs:
-            found.append(
-                Violation(file, 1, "slice-files", "slice file outside features/<area>/<action>/")
-            )
+            found.append(Violation(file, 1, "slice-files", "slice file outside features/<area>/<action>/"))
     return found
 
 
@@ -151,17 +135,11 @@ def check_grouped_by_feature(paths: Iterable[Path]) -> list[Violation]:
         if m.is_kit or m.is_package or "features" in parts or len(parts) < 2:
             continue
         if parts[1] in _LAYER_NAMES:
-            found.append(
-                violation(
-                    m, None, "vertical-slices", f"layer module {'.'.join(parts[:2])} in a service"
-                )
-            )
+            found.append(violation(m, None, "vertical-slices", f"layer module {'.'.join(parts[:2])} in a service"))
     return _dedupe(found)
 
 
-_DATACLASS_LIKE = re.compile(
-    r"^(dataclasses\.|attr\.|attrs\.|typing\.NamedTuple|typing\.TypedDict|pydantic)"
-)
+_DATACLASS_LIKE = re.compile(r"^(dataclasses\.|attr\.|attrs\.|typing\.NamedTuple|typing\.TypedDict|pydantic)")
 _FORBIDDEN_REQUEST_FIELDS = frozenset(
     {
         "user_id",
@@ -185,11 +163,7 @@ def check_schema_contracts(paths: Iterable[Path]) -> list[Violation]:
             continue
         for node in ast.walk(m.tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                for n in (
-                    [a.name for a in node.names]
-                    if isinstance(node, ast.Import)
-                    else [m.absolute(node)]
-                ):
+                for n in [a.name for a in node.names] if isinstance(node, ast.Import) else [m.absolute(node)]:
                     if n.split(".")[0] in {"dataclasses", "attr", "attrs", "pydantic"}:
                         found.append(violation(m, node, "schema-msgspec", f"schema.py imports {n}"))
             if not isinstance(node, ast.ClassDef):
@@ -208,10 +182,7 @@ def check_schema_contracts(paths: Iterable[Path]) -> list[Violation]:
                     )
             if "Request" in node.name:
                 for stmt in node.body:
-                    if (
-                        isinstance(stmt, ast.AnnAssign)
-                        and ast.unparse(stmt.target) in _FORBIDDEN_REQUEST_FIELDS
-                    ):
+                    if isinstance(stmt, ast.AnnAssign) and ast.unparse(stmt.target) in _FORBIDDEN_REQUEST_FIELDS:
                         field = ast.unparse(stmt.target)
                         found.append(
                             violation(
@@ -232,9 +203,7 @@ def check_router_uses_command(paths: Iterable[Path]) -> list[Violation]:
             continue
         own = ".".join([m.slice[0], "features", m.slice[1], m.slice[2], "command"])
         if not any(name == own for _, name in m.imported()):
-            found.append(
-                violation(m, None, "command-used", "router.py never imports its slice's command")
-            )
+            found.append(violation(m, None, "command-used", "router.py never imports its slice's command"))
     return found
 
 

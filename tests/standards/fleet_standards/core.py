@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """Shared plumbing of the standards checks: violations, file discovery, parsed modules.
 
 Every check is a plain function ``check_x(paths) -> list[Violation]`` that works on any tree:
@@ -46,9 +45,7 @@ def service_srcs(repo: Path = REPO) -> list[Path]:
 
 def service_packages(repo: Path = REPO) -> list[Path]:
     """``services/<svc>/src/<pkg>`` package folders."""
-    return sorted(
-        p for src in service_srcs(repo) for p in src.iterdir() if (p / "__init__.py").is_file()
-    )
+    return sorted(p for src in service_srcs(repo) for p in src.iterdir() if (p / "__init__.py").is_file())
 
 
 def code_roots(repo: Path = REPO) -> list[Path]:

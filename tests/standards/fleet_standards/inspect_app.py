@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """Run as a script: import ``<module>``, call ``create_app()``, print its routes as JSON.
 
 A subprocess per app keeps each service's process-wide set-up (logging, metrics registries,
@@ -27,8 +26,7 @@ def _dataclasses_in(annotation: Any, seen: set[int] | None = None) -> list[str]:
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         found.append(f"{annotation.__module__}.{annotation.__qualname__}")
     if typing.is_typeddict(annotation) or (
-        isinstance(annotation, type)
-        and any(b.__module__.startswith("pydantic") for b in annotation.__mro__)
+        isinstance(annotation, type) and any(b.__module__.startswith("pydantic") for b in annotation.__mro__)
     ):
         found.append(f"{annotation.__module__}.{annotation.__qualname__}")
     for arg in typing.get_args(annotation):
@@ -51,9 +49,7 @@ def inspect(module_name: str) -> dict[str, Any]:
     app = module.create_app()
     public = getattr(module, "PUBLIC_ROUTES", None)
     report["public_routes_type"] = type(public).__name__
-    report["public_routes"] = (
-        [list(p) for p in public] if isinstance(public, frozenset | set | tuple | list) else None
-    )
+    report["public_routes"] = [list(p) for p in public] if isinstance(public, frozenset | set | tuple | list) else None
     report["middleware"] = _middleware_names(app)
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):

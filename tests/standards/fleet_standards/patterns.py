@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """AST checks over any Python tree: data formats, performance and forbidden code patterns."""
 
 from __future__ import annotations
@@ -67,9 +66,7 @@ def check_no_naive_datetimes(paths: Iterable[Path]) -> list[Violation]:
 _JSON_MODULES = ("json", "orjson", "ujson", "simplejson", "rapidjson")
 
 
-def check_json_via_msgspec(
-    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.JSON_CODECS
-) -> list[Violation]:
+def check_json_via_msgspec(paths: Iterable[Path], allow: Mapping[str, str] = allowlists.JSON_CODECS) -> list[Violation]:
     """Serialization goes through msgspec.json: other JSON codecs are not imported."""
     found = []
     for m in modules(paths):
@@ -84,9 +81,7 @@ def check_json_via_msgspec(
                 continue
             for name in names:
                 if name.split(".")[0] in _JSON_MODULES:
-                    found.append(
-                        violation(m, node, "json-not-msgspec", f"imports {name}; use msgspec.json")
-                    )
+                    found.append(violation(m, node, "json-not-msgspec", f"imports {name}; use msgspec.json"))
     return found
 
 
@@ -121,21 +116,13 @@ def check_pools_only_in_lifespan(
         for node in ast.walk(m.tree):
             if isinstance(node, ast.Call):
                 name = m.resolve(node.func)
-                if name in _POOL_MAKERS or (
-                    name and name.split(".")[-1] in {"KitPool", "open_pool"}
-                ):
-                    found.append(
-                        violation(
-                            m, node, "pool-outside-lifespan", f"{name}() outside the lifespan"
-                        )
-                    )
+                if name in _POOL_MAKERS or (name and name.split(".")[-1] in {"KitPool", "open_pool"}):
+                    found.append(violation(m, node, "pool-outside-lifespan", f"{name}() outside the lifespan"))
             elif isinstance(node, ast.ClassDef):
                 for base in node.bases:
                     name = m.resolve(base)
                     if name in _POOL_MAKERS:
-                        found.append(
-                            violation(m, node, "pool-outside-lifespan", f"subclasses {name}")
-                        )
+                        found.append(violation(m, node, "pool-outside-lifespan", f"subclasses {name}"))
     return found
 
 
@@ -160,9 +147,7 @@ def check_io_timeouts(paths: Iterable[Path]) -> list[Violation]:
     return found
 
 
-_QUEUES = frozenset(
-    {"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.queues.Queue"}
-)
+_QUEUES = frozenset({"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.queues.Queue"})
 
 
 def _literal(node: ast.expr) -> object:
@@ -178,23 +163,11 @@ def check_bounded_queues(paths: Iterable[Path]) -> list[Violation]:
     for m in modules(paths):
         for node in ast.walk(m.tree):
             if isinstance(node, ast.Call) and m.resolve(node.func) in _QUEUES:
-                size = (
-                    node.args[0]
-                    if node.args
-                    else next((k.value for k in node.keywords if k.arg == "maxsize"), None)
-                )
+                size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "maxsize"), None)
                 if size is None:
-                    found.append(
-                        violation(m, node, "bounded-queue", "asyncio.Queue() without maxsize")
-                    )
-                elif _literal(size) is not None and not (
-                    isinstance(_literal(size), int) and _literal(size) > 0
-                ):
-                    found.append(
-                        violation(
-                            m, node, "bounded-queue", f"asyncio.Queue(maxsize={ast.unparse(size)})"
-                        )
-                    )
+                    found.append(violation(m, node, "bounded-queue", "asyncio.Queue() without maxsize"))
+                elif _literal(size) is not None and not (isinstance(_literal(size), int) and _literal(size) > 0):
+                    found.append(violation(m, node, "bounded-queue", f"asyncio.Queue(maxsize={ast.unparse(size)})"))
     return found
 
 
@@ -221,11 +194,7 @@ def check_no_sync_io_in_async(paths: Iterable[Path]) -> list[Violation]:
                 method = node.func.attr if isinstance(node.func, ast.Attribute) else None
                 if (name and _SYNC_CALLS.match(name)) or method in _SYNC_METHODS:
                     shown = name or method
-                    found.append(
-                        violation(
-                            m, node, "sync-io-in-async", f"{shown}() blocks the loop in {func.name}"
-                        )
-                    )
+                    found.append(violation(m, node, "sync-io-in-async", f"{shown}() blocks the loop in {func.name}"))
     return found
 
 
@@ -257,9 +226,7 @@ def check_resources_context_managed(paths: Iterable[Path]) -> list[Violation]:
 _BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 
 
-def check_no_broad_except(
-    paths: Iterable[Path], allow: Mapping[str, str] = allowlists.BROAD_EXCEPT
-) -> list[Violation]:
+def check_no_broad_except(paths: Iterable[Path], allow: Mapping[str, str] = allowlists.BROAD_EXCEPT) -> list[Violation]:
     """``except:``, ``except Exception`` and ``except BaseException`` (even re-raised)."""
     found = []
     for m in modules(paths):
@@ -278,9 +245,7 @@ def check_no_broad_except(
     return found
 
 
-_HTTP_EXCEPTION = re.compile(
-    r"(^litestar\.|^starlette\.|^fastapi\.|^aiohttp\.web|HTTPException$|HTTPError$)"
-)
+_HTTP_EXCEPTION = re.compile(r"(^litestar\.|^starlette\.|^fastapi\.|^aiohttp\.web|HTTPException$|HTTPError$)")
 _ALLOWED_FAULTS = frozenset({"fleetkit.problems.DependencyUnavailable"})
 
 
@@ -365,14 +330,10 @@ def check_no_mutable_defaults(paths: Iterable[Path]) -> list[Violation]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 for default in [*node.args.defaults, *node.args.kw_defaults]:
                     if _is_mutable(m, default):
-                        found.append(
-                            violation(m, default, "mutable-default", "mutable parameter default")
-                        )
+                        found.append(violation(m, default, "mutable-default", "mutable parameter default"))
             elif isinstance(node, ast.ClassDef):
                 for stmt in node.body:
-                    if not isinstance(stmt, ast.Assign | ast.AnnAssign) or _is_dunder(
-                        _targets(stmt)
-                    ):
+                    if not isinstance(stmt, ast.Assign | ast.AnnAssign) or _is_dunder(_targets(stmt)):
                         continue
                     if _is_mutable(m, _field_default(m, stmt.value)):
                         names = ", ".join(_targets(stmt))
@@ -409,9 +370,7 @@ def check_no_module_mutable_state(
             continue
         for stmt in _module_level(m.tree.body):
             names = _targets(stmt)
-            value = (
-                stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) else None
-            )
+            value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) else None
             if names and not _is_dunder(names) and _is_mutable(m, value):
                 found.append(
                     violation(
@@ -423,9 +382,7 @@ def check_no_module_mutable_state(
                 )
         for node in ast.walk(m.tree):
             if isinstance(node, ast.Global):
-                found.append(
-                    violation(m, node, "module-mutable-state", f"global {', '.join(node.names)}")
-                )
+                found.append(violation(m, node, "module-mutable-state", f"global {', '.join(node.names)}"))
     return found
 
 
@@ -442,9 +399,7 @@ def check_functions_annotated(paths: Iterable[Path]) -> list[Violation]:
             if isinstance(c, ast.ClassDef)
             for f in c.body
             if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-            and not any(
-                isinstance(d, ast.Name) and d.id == "staticmethod" for d in f.decorator_list
-            )
+            and not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in f.decorator_list)
         }
         for func in functions(m.tree):
             args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
@@ -514,18 +469,13 @@ def check_no_sensitive_logging(paths: Iterable[Path]) -> list[Violation]:
         for node in ast.walk(m.tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
-            if (
-                node.func.attr not in _LOG_METHODS
-                or "log" not in ast.unparse(node.func.value).lower()
-            ):
+            if node.func.attr not in _LOG_METHODS or "log" not in ast.unparse(node.func.value).lower():
                 continue
             bad = [k.arg for k in node.keywords if k.arg and _SENSITIVE.match(k.arg)]
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 bad += _sensitive_names(value)
             if bad:
-                found.append(
-                    violation(m, node, "no-sensitive-logs", f"logs {', '.join(sorted(set(bad)))}")
-                )
+                found.append(violation(m, node, "no-sensitive-logs", f"logs {', '.join(sorted(set(bad)))}"))
     return found
 
 
@@ -547,9 +497,7 @@ def _string_text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(
-            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
-        )
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
     return None
 
 
@@ -573,7 +521,5 @@ def check_sql_only_in_queries(
             text = _string_text(node)
             if text and looks_like_sql(text):
                 first = " ".join(text.split())[:60]
-                found.append(
-                    violation(m, node, "sql-outside-queries", f"SQL outside queries.py: {first!r}")
-                )
+                found.append(violation(m, node, "sql-outside-queries", f"SQL outside queries.py: {first!r}"))
     return found

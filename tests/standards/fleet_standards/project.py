@@ -72,11 +72,7 @@ def check_python_version(repo: Path, minimum: tuple[int, int] = (3, 13)) -> list
         if len(parts) < 2 or (int(parts[0]), int(parts[1])) < minimum:
             found.append(Violation(pinned, 1, "python-3.13", f"pins {'.'.join(parts)}"))
     for pyproject in _pyprojects(repo):
-        spec = (
-            tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            .get("project", {})
-            .get("requires-python", "")
-        )
+        spec = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("requires-python", "")
         if not _version_at_least(spec, minimum):
             found.append(Violation(pyproject, 1, "python-3.13", f"requires-python = {spec!r}"))
     return found
@@ -117,9 +113,7 @@ def _tooling_files(repo: Path) -> list[Path]:
         *repo.glob("scripts/*"),
         *repo.glob("**/*.sh"),
     ]
-    return sorted(
-        {f for f in files if f.is_file() and ".venv" not in f.parts and ".git" not in f.parts}
-    )
+    return sorted({f for f in files if f.is_file() and ".venv" not in f.parts and ".git" not in f.parts})
 
 
 def check_uv_only(repo: Path) -> list[Violation]:
@@ -132,9 +126,7 @@ def check_uv_only(repo: Path) -> list[Violation]:
             *repo.glob(f"base-image/*/{pattern}"),
             *repo.glob(f"services/*/{pattern}"),
         ):
-            found.append(
-                Violation(path, 1, "uv-only", f"{path.name}: uv.lock and pyproject.toml only")
-            )
+            found.append(Violation(path, 1, "uv-only", f"{path.name}: uv.lock and pyproject.toml only"))
     pyproject = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
     if "poetry" in pyproject.get("tool", {}):
         found.append(Violation(repo / "pyproject.toml", 1, "uv-only", "[tool.poetry] section"))
@@ -143,9 +135,7 @@ def check_uv_only(repo: Path) -> list[Violation]:
     for file in _tooling_files(repo):
         text = file.read_text(encoding="utf-8", errors="replace")
         for match in _PIP_INSTALL.finditer(text):
-            found.append(
-                Violation(file, _line_of(text, match[0]), "uv-only", f"{match[0]!r}: use uv")
-            )
+            found.append(Violation(file, _line_of(text, match[0]), "uv-only", f"{match[0]!r}: use uv"))
     return found
 
 
@@ -165,9 +155,7 @@ def _stages(lines: list[str]) -> list[tuple[int, str]]:
 
 
 _SLIM_IMAGE = re.compile(r"slim|distroless|^fleet/base(:|@|$)", re.IGNORECASE)
-_BUILD_TOOLS_IN_RUNTIME = re.compile(
-    r"COPY\s+--from=\S*uv\b|apt-get\s+install[^\n]*\b(gcc|build-essential|make)\b"
-)
+_BUILD_TOOLS_IN_RUNTIME = re.compile(r"COPY\s+--from=\S*uv\b|apt-get\s+install[^\n]*\b(gcc|build-essential|make)\b")
 
 
 def check_dockerfile(path: Path) -> list[Violation]:
@@ -183,22 +171,12 @@ def check_dockerfile(path: Path) -> list[Violation]:
     if stages:
         line, image = stages[-1]
         if not _SLIM_IMAGE.search(image):
-            found.append(
-                Violation(path, line, "docker-staged-slim", f"final stage FROM {image} is not slim")
-            )
+            found.append(Violation(path, line, "docker-staged-slim", f"final stage FROM {image} is not slim"))
         last = lines[line - 1 :]
         for offset, text in enumerate(last):
             if _BUILD_TOOLS_IN_RUNTIME.search(text):
-                found.append(
-                    Violation(
-                        path, line + offset, "docker-staged-slim", "build tools in the final stage"
-                    )
-                )
-        users = [
-            u.split()[1]
-            for u in last
-            if u.strip().upper().startswith("USER ") and len(u.split()) > 1
-        ]
+                found.append(Violation(path, line + offset, "docker-staged-slim", "build tools in the final stage"))
+        users = [u.split()[1] for u in last if u.strip().upper().startswith("USER ") and len(u.split()) > 1]
         if not users or users[-1].split(":")[0] in {"root", "0"}:
             found.append(
                 Violation(
@@ -228,21 +206,14 @@ def check_importlinter_covers(config: Path, packages: Iterable[str]) -> list[Vio
     found = []
     for package in packages:
         if package not in roots:
-            found.append(
-                Violation(config, 1, "import-contracts", f"{package} not in root_packages")
-            )
+            found.append(Violation(config, 1, "import-contracts", f"{package} not in root_packages"))
         if package == KIT_PACKAGE:
             continue
         handler = f"{package}.features.*.*.handler"
         wanted = {
-            "handlers": any(
-                c.get("type") == "forbidden" and handler in c.get("source_modules", [])
-                for c in contracts
-            ),
+            "handlers": any(c.get("type") == "forbidden" and handler in c.get("source_modules", []) for c in contracts),
             "slices": any(
-                c.get("type") == "independence"
-                and f"{package}.features.*.*" in c.get("modules", [])
-                for c in contracts
+                c.get("type") == "independence" and f"{package}.features.*.*" in c.get("modules", []) for c in contracts
             ),
             "kit": any(
                 c.get("type") == "forbidden"

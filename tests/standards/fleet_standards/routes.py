@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - planted samples and messages read better unwrapped
 """Route inspection: every route is behind the kit middleware, rate limited, and authenticated
 unless it is on the service's explicit ``PUBLIC_ROUTES`` list."""
 
@@ -23,14 +22,10 @@ KIT_DOCS_PREFIX = "/docs"
 _SCRIPT = Path(__file__).with_name("inspect_app.py")
 
 
-def inspect_app(
-    module: str, env: Mapping[str, str], extra_path: Path | None = None
-) -> dict[str, Any]:
+def inspect_app(module: str, env: Mapping[str, str], extra_path: Path | None = None) -> dict[str, Any]:
     """Import ``module`` and call its ``create_app()`` in a fresh interpreter; its routes as data."""
     args = [sys.executable, "-P", str(_SCRIPT), module, *([str(extra_path)] if extra_path else [])]
-    done = subprocess.run(
-        args, env={**os.environ, **env}, capture_output=True, timeout=60, check=False
-    )
+    done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, timeout=60, check=False)
     try:
         return dict(msgspec.json.decode(done.stdout))
     except msgspec.DecodeError:
@@ -52,9 +47,7 @@ def check_app_routes(
         flag(f"create_app() failed:\n{report['error']}")
         return found
     if report["public_routes_type"] != "frozenset" or report["public_routes"] is None:
-        flag(
-            f"PUBLIC_ROUTES must be a frozenset of (METHOD, path), got {report['public_routes_type']}"
-        )
+        flag(f"PUBLIC_ROUTES must be a frozenset of (METHOD, path), got {report['public_routes_type']}")
     public = {tuple(p) for p in report["public_routes"] or []}
     if not any(kit_middleware in mro for mro in report["middleware"]):
         flag(f"{kit_middleware} is not in the app's middleware stack")
@@ -70,9 +63,7 @@ def check_app_routes(
             matched |= keys & public
             label = f"{method} {route['path']} ({route['handler']})"
             if route["dataclass_returns"]:
-                flag(
-                    f"{label} responds with {', '.join(route['dataclass_returns'])}; use msgspec.Struct"
-                )
+                flag(f"{label} responds with {', '.join(route['dataclass_returns'])}; use msgspec.Struct")
             if route["path"] in kit_paths:
                 seen_kit.add(route["path"])
                 if route["public"] is not True or route["rate_limit"] != "off":
