@@ -10,10 +10,13 @@ from fleetkit.settings import KitSettings, settings_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "configuration.md"
-SERVICE_SETTINGS: tuple[tuple[str, str], ...] = (
-    ("identity", "IdentitySettings"),
-    ("avatars", "AvatarsSettings"),
-    ("social", "SocialSettings"),
+#: Every service with a settings module; its Struct is named ``<Service>Settings``.
+SERVICE_SETTINGS: tuple[tuple[str, str], ...] = tuple(
+    (p.name, f"{p.name.capitalize()}Settings")
+    for p in sorted(
+        (ROOT / "services").iterdir(), key=lambda p: ({"identity": 0, "avatars": 1, "social": 2}.get(p.name, 3), p.name)
+    )
+    if (p / "src" / p.name / "settings.py").exists()
 )
 
 

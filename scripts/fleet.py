@@ -29,10 +29,14 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Every service folder with an app; identity first (the others fetch its signing keys at start).
 SERVICES: tuple[str, ...] = tuple(
-    s for s in ("identity", "avatars", "social") if (ROOT / "services" / s / "src" / s / "app.py").exists()
+    sorted(
+        (p.name for p in (ROOT / "services").iterdir() if (p / "src" / p.name / "app.py").exists()),
+        key=lambda name: ({"identity": 0, "avatars": 1, "social": 2}.get(name, 3), name),
+    )
 )
-DEV_PORTS: Mapping[str, int] = {"identity": 8001, "avatars": 8002, "social": 8003}
+DEV_PORTS: Mapping[str, int] = {service: 8001 + index for index, service in enumerate(SERVICES)}
 THROWAWAY_PORT = 54329
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 20.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,14 @@ from litestar import Litestar
 from fleetkit.app import create_service_app
 from fleetkit.auth import StaticKeySource
 from fleetkit.runtime import Runtime
-from fleetkit.testing import create_database, drop_database, make_template
+from fleetkit.testing import create_database, drop_database, drop_template, make_template
 
 
 @pytest.fixture(scope="session")
-def template(worker_id: str) -> str:
-    return asyncio.run(make_template("kit", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+def template(worker_id: str) -> Iterator[str]:
+    name = asyncio.run(make_template("kit", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+    yield name
+    asyncio.run(drop_template(name))
 
 
 @pytest.fixture

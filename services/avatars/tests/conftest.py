@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from avatars.features.avatar.start_wizard.handler import start_wizard
 from fleetkit.auth import StaticKeySource
 from fleetkit.ids import new_id
 from fleetkit.runtime import Runtime
-from fleetkit.testing import create_database, drop_database, make_template
+from fleetkit.testing import create_database, drop_database, drop_template, make_template
 from identity.tokens import KeyRing, generate_keys
 
 PUBLIC_BASE = "http://avatars.test"
@@ -30,8 +30,10 @@ DRAFT_TTL_S = 3600
 
 
 @pytest.fixture(scope="session")
-def template(worker_id: str) -> str:
-    return asyncio.run(make_template("avatars", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+def template(worker_id: str) -> Iterator[str]:
+    name = asyncio.run(make_template("avatars", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+    yield name
+    asyncio.run(drop_template(name))
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from fleetkit.testing import create_database, drop_database, make_template
+from fleetkit.testing import create_database, drop_database, drop_template, make_template
 from identity.app import MIGRATIONS, create_app
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import AccountRegistered, register_account
@@ -23,8 +23,10 @@ from identity.tokens import KeyRing, generate_keys
 
 
 @pytest.fixture(scope="session")
-def template(worker_id: str) -> str:
-    return asyncio.run(make_template("identity", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+def template(worker_id: str) -> Iterator[str]:
+    name = asyncio.run(make_template("identity", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+    yield name
+    asyncio.run(drop_template(name))
 
 
 @pytest.fixture

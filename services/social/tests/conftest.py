@@ -32,7 +32,7 @@ from fleetkit.ids import new_id
 from fleetkit.metrics import Metrics
 from fleetkit.peers import CircuitBreaker, Peer, PeerMetrics, RetryPolicy
 from fleetkit.runtime import Runtime
-from fleetkit.testing import create_database, drop_database, make_template
+from fleetkit.testing import create_database, drop_database, drop_template, make_template
 from identity.tokens import KeyRing, generate_keys
 from social.app import MIGRATIONS, create_app
 from social.avatar_directory import AvatarDirectory
@@ -79,8 +79,10 @@ class FakeAvatars:
 
 
 @pytest.fixture(scope="session")
-def template(worker_id: str) -> str:
-    return asyncio.run(make_template("social", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+def template(worker_id: str) -> Iterator[str]:
+    name = asyncio.run(make_template("social", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
+    yield name
+    asyncio.run(drop_template(name))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import asyncpg
 from fleetkit.ids import new_id
 from fleetkit.migrate import apply, load_migrations
 
-__all__ = ["admin_dsn", "create_database", "drop_database", "make_template"]
+__all__ = ["admin_dsn", "create_database", "drop_database", "drop_template", "make_template"]
 
 
 def admin_dsn() -> str:
@@ -59,6 +59,15 @@ async def create_database(template: str) -> str:
 
 async def drop_database(dsn: str) -> None:
     name = urlsplit(dsn).path.lstrip("/")
+    admin = await asyncpg.connect(admin_dsn())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def drop_template(name: str) -> None:
+    """Drop a template made by :func:`make_template` (at the end of a test session)."""
     admin = await asyncpg.connect(admin_dsn())
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
