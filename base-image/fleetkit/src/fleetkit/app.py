@@ -26,6 +26,7 @@ from fleetkit.lifespan import Hook, KeysFactory, kit_lifespan
 from fleetkit.logging import configure_logging
 from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
+from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
 from fleetkit.problems import exception_handlers
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
@@ -42,6 +43,8 @@ class Slice(InitPluginProtocol):
 
     def __init__(self, *handlers: Any) -> None:
         self.handlers = handlers
+        for handler in handlers:
+            document_kit_responses(handler)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(self.handlers)
@@ -63,10 +66,12 @@ def create_service_app(
     configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
     versions = load_migrations(migrations)
     runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
-    docs = Router(path=DOCS_PATH, route_handlers=[], opt={"public": True, "rate_limit": "default"})
+    docs = Router(
+        path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
+    )
     return Litestar(
         route_handlers=list(HEALTH_ROUTES),
-        plugins=list(slices),
+        plugins=[StrictStructSchemaPlugin(), *slices],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
         dependencies={**kit_dependencies(), **(dependencies or {})},
         exception_handlers=exception_handlers(),

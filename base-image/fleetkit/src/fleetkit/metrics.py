@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-__all__ = ["Metrics", "RouteRed"]
+__all__ = ["Latency", "Metrics", "RouteRed"]
 
 LATENCY_BUCKETS: tuple[float, ...] = (
     0.001,
@@ -61,6 +61,39 @@ class RouteRed:
         self.statuses[min(max(status // 100, 1), 5) - 1] += 1
         self.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
         self.total_seconds += seconds
+
+
+class Latency:
+    """An unlabelled latency histogram kept as plain integers (see :class:`RouteRed`)."""
+
+    __slots__ = ("buckets", "total_seconds")
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.total_seconds = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.total_seconds += seconds
+
+
+class _LatencyCollector(Collector):
+    def __init__(self, name: str, documentation: str, latency: Latency) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._latency = latency
+
+    def describe(self) -> Iterable[Metric]:
+        yield HistogramMetricFamily(self._name, self._documentation)
+
+    def collect(self) -> Iterable[Metric]:
+        cumulative = list(accumulate(self._latency.buckets))
+        yield HistogramMetricFamily(
+            self._name,
+            self._documentation,
+            buckets=list(zip(_BUCKET_LABELS, cumulative, strict=True)),
+            sum_value=self._latency.total_seconds,
+        )
 
 
 class _RedCollector(Collector):
@@ -113,11 +146,11 @@ class Metrics:
         self._routes: dict[tuple[str, str], RouteRed] = {}
         r.register(_RedCollector(self._routes))
         self.in_flight = Gauge("http_requests_in_flight", "HTTP requests being served.", registry=r)
-        self.pool_wait = Histogram(
-            "db_pool_acquire_wait_seconds",
-            "Time spent waiting for a pooled connection.",
-            buckets=LATENCY_BUCKETS,
-            registry=r,
+        self.pool_wait = Latency()  # every query acquires: the same plain-integer bookkeeping as RouteRed
+        r.register(
+            _LatencyCollector(
+                "db_pool_acquire_wait_seconds", "Time spent waiting for a pooled connection.", self.pool_wait
+            )
         )
         self.dependency_calls = Counter(
             "dependency_requests", "Calls to other services.", ("dependency", "outcome"), registry=r

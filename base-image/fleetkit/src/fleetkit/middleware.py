@@ -59,6 +59,8 @@ _RATE_LIMITED = msgspec.json.encode(
 )
 
 
+#: The request's span and the token that detaches it from the context.
+_Span = tuple[trace.Span, object]
 #: A refusal: status, problem+json body, extra headers.
 _Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
 _KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
@@ -133,7 +135,7 @@ class KitMiddleware:
                     token = value[7:].decode("latin-1").strip()
             elif name in _TRACE_HEADERS:
                 traced = True
-        span, ctx_token = self._start_span(scope, spec, method, traced) if rt.tracer is not None else (None, None)
+        span = self._start_span(scope, spec, method, traced) if rt.tracer is not None else None
 
         async def send_wrapper(message: Any) -> None:
             nonlocal status
@@ -156,14 +158,21 @@ class KitMiddleware:
                 await _send_problem(send, *refusal)
         finally:
             rt.in_flight -= 1
-            elapsed = time.perf_counter() - started
-            (spec.red.get(method) or spec.new_red(method, rt)).observe(status, elapsed)
-            if status >= 500:
-                log.error("request_failed", method=method, route=spec.template, status=status)
-            if span is not None and ctx_token is not None:
-                _end_span(span, ctx_token, method, spec.template, status)
+            self._finish(spec, method, status, time.perf_counter() - started, span)
 
-    def _start_span(self, scope: Any, spec: RouteSpec, method: str, traced: bool) -> tuple[Any, object]:
+    def _finish(self, spec: RouteSpec, method: str, status: int, elapsed: float, span: _Span | None) -> None:
+        """RED metrics, the error (or debug) log line, and the span's end."""
+        (spec.red.get(method) or spec.new_red(method, self.rt)).observe(status, elapsed)
+        if status >= 500:
+            log.error("request_failed", method=method, route=spec.template, status=status)
+        else:
+            # One line per request at debug level; a no-op call at the default info level. With
+            # LOG_LEVEL=debug every request leaves a line that joins its trace (trace_id, span_id).
+            log.debug("request_finished", method=method, route=spec.template, status=status)
+        if span is not None:
+            _end_span(span, method, spec.template, status)
+
+    def _start_span(self, scope: Any, spec: RouteSpec, method: str, traced: bool) -> _Span:
         """Start the request's server span (non-recording when the sampler says no) and make it current."""
         parent = _NO_PARENT
         if traced:
@@ -201,7 +210,8 @@ class KitMiddleware:
         return None
 
 
-def _end_span(span: Any, ctx_token: object, method: str, template: str, status: int) -> None:
+def _end_span(started: _Span, method: str, template: str, status: int) -> None:
+    span, ctx_token = started
     if span.is_recording():
         span.set_attribute("http.request.method", method)
         span.set_attribute("http.route", template)

@@ -42,11 +42,18 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
     asyncpg.AdminShutdownError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.ConnectionFailureError,
     ConnectionError,
     TimeoutError,
     asyncio.CancelledError,
 )
 RETRY_AFTER_S = "2"
+#: Text PostgreSQL cannot store (U+0000, say): bad input from the client, not a fault.
+UNSTORABLE_TEXT: tuple[type[Exception], ...] = (
+    asyncpg.CharacterNotInRepertoireError,
+    asyncpg.UntranslatableCharacterError,
+)
 
 
 class DependencyUnavailable(Exception):
@@ -148,13 +155,19 @@ def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
     )
 
 
+def _unstorable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    return problem(
+        400, "Request validation failed", "A text field contains a character that cannot be stored (U+0000)."
+    )
+
+
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
     """msgspec refuses absurdly nested JSON by recursing until Python stops it: that is bad input."""
     return problem(400, "Bad Request", "The request body is nested too deeply.")
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    if isinstance(exc, DEPENDENCY_FAULTS):
+    if isinstance(exc, (*DEPENDENCY_FAULTS, OSError)):
         return _dependency(request, exc)
     log.error("unhandled_error", error=type(exc).__name__, path=request.url.path, exc_info=exc)
     return problem(500, "Internal Server Error")
@@ -176,4 +189,6 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
     for fault in DEPENDENCY_FAULTS:
         if issubclass(fault, Exception):
             handlers[fault] = _dependency
+    for fault in UNSTORABLE_TEXT:
+        handlers[fault] = _unstorable
     return handlers

@@ -35,13 +35,13 @@ async def test_deleting_an_unknown_post_says_not_found(pool):
     assert isinstance(await delete_post(DeletePost(new_id(), new_id()), pool=pool), PostNotFound)
 
 
-async def test_delete_v1_posts_answers_204_403_and_404(client, token_for):
+async def test_delete_v1_posts_answers_204_and_404_also_for_someone_elses_post(client, token_for):
     author = new_id()
     mine = {"Authorization": f"Bearer {token_for(author)}"}
     theirs = {"Authorization": f"Bearer {token_for(new_id())}"}
     post_id = (await client.post("/v1/posts", json={"text": "bye"}, headers=mine)).json()["id"]
     forbidden = await client.delete(f"/v1/posts/{post_id}", headers=theirs)
-    assert forbidden.status_code == 403
+    assert forbidden.status_code == 404
     assert forbidden.headers["content-type"] == "application/problem+json"
     assert (await client.delete(f"/v1/posts/{post_id}", headers=mine)).status_code == 204
     missing = await client.delete(f"/v1/posts/{post_id}", headers=mine)

@@ -18,6 +18,7 @@ from identity.tokens import KeyRing
 @post(
     "/v1/sessions",
     opt={"public": True, "rate_limit": "strict"},
+    status_code=200,
     tags=["sessions"],
     summary="Log in with e-mail and password; returns an access and a refresh token.",
     responses={401: problem_spec("Unknown e-mail or wrong password (indistinguishable).")},

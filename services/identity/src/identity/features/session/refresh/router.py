@@ -17,6 +17,7 @@ from identity.tokens import KeyRing
 @post(
     "/v1/sessions/refresh",
     opt={"public": True, "rate_limit": "strict"},
+    status_code=200,
     tags=["sessions"],
     summary="Trade a refresh token for a new token pair (the old refresh token stops working).",
     responses={401: problem_spec("Unknown, expired, revoked or reused refresh token.")},

@@ -1,5 +1,5 @@
 # Deletes only the author's own comment and lowers the feed entry's counter; says whether the
-# comment existed and who wrote it, so the router can tell 404 from 403.
+# comment existed and who wrote it, so the handler can tell the two cases apart (the router answers 404 to both).
 DELETE_OWN_COMMENT = """
 WITH target AS (SELECT id, post_id, author_id FROM comments WHERE id = $1),
 gone AS (

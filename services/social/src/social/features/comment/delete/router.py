@@ -25,7 +25,6 @@ from social.openapi import documented
     status_code=204,
     responses=documented(
         {
-            403: problem_spec("The comment is someone else's."),
             404: problem_spec("No such comment."),
         }
     ),
@@ -38,8 +37,8 @@ async def remove(
     outcome = await delete_comment(DeleteComment(comment_id, caller.user_id), pool=pool)
     if isinstance(outcome, CommentNotFound):
         return problem(404, "Not Found", "No comment with this id.")
-    if isinstance(outcome, NotYourComment):
-        return problem(403, "Forbidden", "Only the author may delete a comment.")
+    if isinstance(outcome, NotYourComment):  # answered like a missing comment: ids of others reveal nothing
+        return problem(404, "Not Found", "No comment with this id.")
     return Response(None, status_code=204)
 
 

@@ -21,7 +21,6 @@ from social.openapi import documented
     status_code=204,
     responses=documented(
         {
-            403: problem_spec("The post is someone else's."),
             404: problem_spec("No such post."),
         }
     ),
@@ -34,8 +33,8 @@ async def remove(
     outcome = await delete_post(DeletePost(post_id, caller.user_id), pool=pool)
     if isinstance(outcome, PostNotFound):
         return problem(404, "Not Found", "No post with this id.")
-    if isinstance(outcome, NotYourPost):
-        return problem(403, "Forbidden", "Only the author may delete a post.")
+    if isinstance(outcome, NotYourPost):  # answered like a missing post: ids of others reveal nothing
+        return problem(404, "Not Found", "No post with this id.")
     return Response(None, status_code=204)
 
 

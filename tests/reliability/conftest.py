@@ -1,0 +1,49 @@
+"""The reliability suite's fleets.
+
+- ``pg``: a private PostgreSQL cluster on a free port; the only server these tests stop.
+- ``db_fleet``: the fleet on that cluster (database faults, dependency faults, soak).
+- ``shutdown_fleet``: a fleet on the shared PostgreSQL whose processes the shutdown tests SIGTERM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.reliability import support
+from tests.reliability.support import harness
+
+#: Acquire timeout and readiness are what the fault tests measure against.
+FAULT_ENV = {"DB_ACQUIRE_TIMEOUT_S": "2", "DB_COMMAND_TIMEOUT_S": "5", "LOG_FORMAT": "json"}
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[support.Throwaway]:
+    cluster = support.Throwaway()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def db_fleet(pg: support.Throwaway, tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.LocalFleet]:
+    with support.local_fleet(tmp_path_factory.mktemp("dbf"), "dbf", admin=pg.admin, extra_env=FAULT_ENV) as local:
+        yield local
+
+
+@pytest.fixture(scope="session")
+def shutdown_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.LocalFleet]:
+    with support.local_fleet(tmp_path_factory.mktemp("shut"), "shut") as local:
+        yield local
+
+
+@pytest.fixture(scope="session")
+def services() -> tuple[str, ...]:
+    return support.services()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    support.TALLY.put("exit_status", int(exitstatus))
+    support.TALLY.dump("reliability")
