@@ -4,7 +4,7 @@
 RELIABILITY_REPORT := .tools/reliability
 
 .PHONY: test-reliability
-test-reliability: ## Graceful shutdown, database and dependency faults, secrets in logs.
+test-reliability: ## Graceful shutdown, database and dependency faults, 60 s soak, secrets in logs.
 	$(PYTEST) tests/reliability
 
 .PHONY: test-security
@@ -13,6 +13,6 @@ test-security: ## Fuzzing (schemathesis), token attacks, authorization, abuse, s
 
 .PHONY: soak
 soak: ## 60 s of mixed load at a fixed rate: 0 errors, RSS growth under 10 % (figures in .tools/reliability).
-	SOAK=1 $(PYTEST) tests/reliability/test_soak.py tests/reliability/test_zz_secrets.py
+	$(PYTEST) tests/reliability/test_soak.py tests/reliability/test_zz_secrets.py
 
 TEST_TARGETS += test-reliability test-security

@@ -15,7 +15,14 @@ from tests.reliability import support
 from tests.reliability.support import harness
 
 #: Acquire timeout and readiness are what the fault tests measure against.
-FAULT_ENV = {"DB_ACQUIRE_TIMEOUT_S": "2", "DB_COMMAND_TIMEOUT_S": "5", "LOG_FORMAT": "json"}
+FAULT_ENV = {
+    "DB_ACQUIRE_TIMEOUT_S": "2",
+    "DB_COMMAND_TIMEOUT_S": "5",
+    "LOG_FORMAT": "json",
+    # avatar snapshots go stale fast, so the feed must ask avatars (and degrade when it is down)
+    "SOCIAL_SNAPSHOT_TTL_S": "1",
+    "SOCIAL_BREAKER_RESET_S": "3",
+}
 
 
 @pytest.fixture(scope="session")

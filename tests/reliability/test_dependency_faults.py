@@ -3,6 +3,8 @@ avatars down → social's feed still answers 200 with its degraded marker."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -38,20 +40,41 @@ def test_identity_down_the_others_keep_authenticating_with_cached_keys(db_fleet,
     TALLY.add("faults_injected")
 
 
-def test_avatars_down_the_feed_degrades_instead_of_failing(db_fleet, services):
-    if not {"social", "avatars"} <= set(services):
-        pytest.skip("needs social and avatars")
+def _create_avatar(avatars_url: str, auth: dict[str, str]) -> str:
+    """Through the wizard: a pre-filled draft, then complete it."""
+    draft = {
+        "shape": "hexagon",
+        "palette": {"background": "#112233", "foreground": "#445566", "accent": "#778899"},
+        "accessories": ["hat"],
+        "name": "Degrader",
+    }
+    with httpx.Client(base_url=avatars_url, timeout=10, headers=auth) as http:
+        started = http.post("/v1/avatar-drafts", json=draft)
+        assert started.status_code == 201, started.text
+        done = http.post(f"/v1/avatar-drafts/{started.json()['id']}/complete")
+        assert done.status_code in (200, 201), done.text
+        return str(done.json()["id"])
+
+
+def test_avatars_down_the_feed_degrades_instead_of_failing(db_fleet):
     fleet = db_fleet
     user = support.new_user(fleet.url("identity"))
+    avatar_id = _create_avatar(fleet.url("avatars"), user.auth)
     with httpx.Client(base_url=fleet.url("social"), timeout=10, headers=user.auth) as http:
-        assert http.post("/v1/posts", json={"text": "degrade me"}).status_code == 201
+        posted = http.post("/v1/posts", json={"text": "degrade me", "avatar_id": avatar_id})
+        assert posted.status_code == 201, posted.text
         fleet.stop("avatars")
         try:
+            time.sleep(1.5)  # past SOCIAL_SNAPSHOT_TTL_S: the snapshot must be confirmed with avatars
             for _ in range(5):
                 feed = http.get("/v1/feed")
                 TALLY.add("dependency_fault_requests")
                 assert feed.status_code == 200, feed.text
-            assert feed.json()["degraded"] is True
+            body = feed.json()
+            assert body["degraded"] is True
+            mine = [item for item in body["items"] if item["post_id"] == posted.json()["id"]]
+            assert mine, body
+            assert mine[0]["avatar"] is None
         finally:
             support.restart(fleet, "avatars")
     TALLY.add("faults_injected")

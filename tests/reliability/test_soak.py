@@ -1,6 +1,6 @@
 """Soak (``make soak``): 60 s of mixed load at a fixed rate → 0 errors, RSS growth under 10 %.
 
-Not part of ``make test`` by default (SOAK=1 turns it on; ``make soak`` sets it).
+Part of ``make test`` (through ``make test-reliability``); ``make soak`` runs it alone.
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ import os
 import time
 
 import httpx
-import pytest
 
 from tests.reliability import load, support
 from tests.reliability.support import TALLY
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 RATE = float(os.environ.get("SOAK_RATE", "60"))
-
-pytestmark = pytest.mark.skipif(os.environ.get("SOAK") != "1", reason="soak runs with SOAK=1 (make soak)")
 
 
 def test_mixed_load_at_a_fixed_rate_has_no_errors_and_no_memory_growth(shutdown_fleet, services):

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Response
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -27,7 +27,7 @@ from fleetkit.logging import configure_logging
 from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
 from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
-from fleetkit.problems import exception_handlers
+from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
 
@@ -51,6 +51,14 @@ class Slice(InitPluginProtocol):
         return app_config
 
 
+async def _docs_errors_as_problems(response: Response[Any]) -> Response[Any]:
+    """The docs router answers unknown pages with an HTML 404; every error in the fleet is a problem."""
+    status = response.status_code or 200
+    if status >= 400 and response.media_type != PROBLEM_JSON:
+        return problem(status, "Not Found" if status == 404 else "Error")
+    return response
+
+
 def create_service_app(
     *,
     settings: KitSettings,
@@ -69,7 +77,7 @@ def create_service_app(
     docs = Router(
         path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=list(HEALTH_ROUTES),
         plugins=[StrictStructSchemaPlugin(), *slices],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
@@ -87,3 +95,10 @@ def create_service_app(
         ),
         debug=debug,
     )
+    # Litestar's docs router answers unknown pages itself with HTML; its handlers are built by the
+    # OpenAPI plugin, so the hook is set on them once the app exists (before any request is served).
+    for route in app.routes:
+        if route.path.startswith(DOCS_PATH):
+            for handler in getattr(route, "route_handlers", ()):
+                handler.after_request = _docs_errors_as_problems
+    return app

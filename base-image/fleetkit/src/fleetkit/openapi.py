@@ -43,4 +43,7 @@ def document_kit_responses(handler: Any) -> None:
         kit[401] = problem_spec("Missing or invalid bearer token.")
     if any("{" in path for path in handler.paths):
         kit[404] = problem_spec("Not found.")
-    handler.responses = {**kit, **(handler.responses or {})}
+    responses = {**kit, **(handler.responses or {})}
+    if handler.status_code == 204:  # no body: say so, instead of Litestar's default JSON content
+        responses[204] = ResponseSpec(data_container=None, description="No Content")
+    handler.responses = responses

@@ -89,7 +89,6 @@ async def test_patch_someone_elses_avatar_is_404(client, as_user, alice, bob, av
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "palette"),
         ({"name": ""}, "name"),
         ({"shape": "blob"}, "shape"),
         ({"palette": {"background": "#000"}}, "palette"),
@@ -101,3 +100,11 @@ async def test_patch_names_the_bad_field(client, as_user, alice, avatar_of, asse
     avatar_id = await avatar_of(alice)
     headers = {**as_user(alice), "If-Match": '"1"'}
     assert_problem(await client.patch(f"/v1/avatars/{avatar_id}", json=body, headers=headers), 400, field)
+
+
+async def test_an_empty_patch_is_422_and_names_the_fields_it_could_change(
+    client, as_user, alice, avatar_of, assert_problem
+):
+    avatar_id = await avatar_of(alice)
+    headers = {**as_user(alice), "If-Match": '"1"'}
+    assert_problem(await client.patch(f"/v1/avatars/{avatar_id}", json={}, headers=headers), 422, "palette")

@@ -35,9 +35,10 @@ def _unset_to_none[T](value: T | msgspec.UnsetType) -> T | None:
     tags=["avatars"],
     summary="Change an avatar of yours; If-Match with its current ETag is required.",
     responses={
-        400: problem_spec("Malformed body, or no field to change."),
+        400: problem_spec("Malformed body."),
         404: problem_spec("No avatar of yours with this id."),
         412: problem_spec("The avatar changed since you read it (stale If-Match)."),
+        422: problem_spec("The body is well formed but changes nothing (an empty patch)."),
         428: problem_spec("If-Match is required."),
     },
 )
@@ -68,7 +69,7 @@ async def change_avatar(
     if all(v is None for v in (cmd.name, cmd.shape, cmd.palette, cmd.accessories)):
         fields = "name, shape, palette, accessories"
         errors = [FieldError("body", f"send at least one of {fields}")]
-        return problem(400, "Bad Request", f"Nothing to change: send {fields}.", errors=errors)
+        return problem(422, "Unprocessable Content", f"Nothing to change: send {fields}.", errors=errors)
     a = await update_avatar(cmd, pool=pool)
     if isinstance(a, AvatarNotFound):
         return problem(404, "Not Found", "No avatar of yours has this id.")

@@ -6,7 +6,9 @@ from uuid import UUID
 
 import msgspec
 
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+# No spaces, controls or NUL anywhere; written without \s so Python, JSON Schema (ECMA) and the
+# OpenAPI document agree on what matches.
+EMAIL_PATTERN = r"^[^@\x00-\x20\x7f]{1,64}@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]{2,}$"
 
 
 class RegisterAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
