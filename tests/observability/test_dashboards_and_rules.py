@@ -88,10 +88,18 @@ def test_prometheus_evaluates_the_chart_rules_against_the_fleet_without_errors(f
     assert not broken, broken
     # The latency SLI recording rule, over the fleet's own series, yields a ratio per service
     # once a counter has grown between two scrapes (a series' first sample gives no rate).
-    for _ in range(2):
+    # Traffic keeps flowing while we wait: on a loaded machine a scrape can miss the first requests,
+    # and a counter seen only once has no rate yet.
+    pending = set(SERVICES)
+    deadline = time.monotonic() + 30
+    while pending:
+        assert time.monotonic() < deadline, f"no latency ratio for {sorted(pending)} within 30 s"
         for service in SERVICES:
             httpx.get(f"{fleet.url(service)}/docs/openapi.json", timeout=5).raise_for_status()
-        time.sleep(1.5)
-    for service in SERVICES:
-        (ratio,) = prometheus.wait_for(f'job:http_request_slow:ratio_rate5m{{job="{job(service)}"}} >= 0')
-        assert float(ratio["value"][1]) <= 1
+        time.sleep(1.0)
+        for service in sorted(pending):
+            query = f'job:http_request_slow:ratio_rate5m{{job="{job(service)}"}} >= 0'
+            found = prometheus.api("query", query=query)["result"]
+            if found:
+                assert 0 <= float(found[0]["value"][1]) <= 1
+                pending.discard(service)

@@ -169,7 +169,10 @@ class JwksKeySource:
         return outcome == "ok"
 
     async def refresh_for_unknown_kid(self) -> bool:
-        if time.monotonic() - self._last_attempt < self._min_interval:
+        # With no keys at all (identity was down when this worker started) retry within a second
+        # instead of the usual interval, still bounded so a request flood cannot hammer identity.
+        interval = self._min_interval if self._keys else min(self._min_interval, 1.0)
+        if time.monotonic() - self._last_attempt < interval:
             return False
         return await self.refresh()
 

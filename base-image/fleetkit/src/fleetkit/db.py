@@ -48,6 +48,18 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
                 self._observe_wait(time.perf_counter() - started)
 
 
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """Release hook: skip asyncpg's reset query, one database round trip per request.
+
+    Before this hook runs asyncpg has already rolled back any transaction left open. The reset
+    query it would send next (``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL``) undoes session state: session advisory locks, cursors outside transactions,
+    LISTEN and ``SET``. No pooled query in the fleet creates any of these (migrations take their
+    advisory lock on their own connection, ``statement_timeout`` is a connect-time setting),
+    and a check in ``tests/standards`` should keep it that way.
+    """
+
+
 async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], None] | None = None) -> KitPool:
     """Open the worker's pool without requiring the database to be up.
 
@@ -75,7 +87,7 @@ async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], No
         connect=None,
         setup=None,
         init=None,
-        reset=None,
+        reset=_keep_session,
         connection_class=asyncpg.Connection,
         record_class=asyncpg.Record,
     )

@@ -17,7 +17,9 @@ Route options (``opt`` on a Litestar route handler):
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from typing import Any
 
 import msgspec
@@ -32,7 +34,7 @@ from fleetkit.problems import PROBLEM_JSON, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
 
-__all__ = ["KitMiddleware", "RouteSpec"]
+__all__ = ["AdmissionGate", "KitMiddleware", "RouteSpec"]
 
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -64,6 +66,38 @@ _Span = tuple[trace.Span, object]
 #: A refusal: status, problem+json body, extra headers.
 _Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
 _KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
+#: Every request body in the fleet is JSON; Litestar would parse JSON sent under any media type.
+_BODY_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
+_UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
+    415,
+    msgspec.json.encode(
+        Problem(title="Unsupported Media Type", status=415, detail="Send the request body as application/json.")
+    ),
+    (),
+)
+
+
+def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
+    """One pass over the headers: the bearer token, whether a trace context came, the media type."""
+    token = None
+    traced = False
+    content_type = None
+    for name, value in headers:
+        if name == b"authorization":
+            if value[:7].lower() == b"bearer ":
+                token = value[7:].decode("latin-1").strip()
+        elif name in _TRACE_HEADERS:
+            traced = True
+        elif name == b"content-type":
+            content_type = value
+    return token, traced, content_type
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
 _MISSING_REFUSAL: _Refusal = (401, _UNAUTHORIZED, ((b"www-authenticate", b'Bearer realm="fleet"'),))
 _INVALID_REFUSAL: _Refusal = (
     401,
@@ -96,13 +130,61 @@ async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[
     await send({"type": "http.response.body", "body": body})
 
 
+class AdmissionGate:
+    """At most ``limit`` requests inside the app at once; the others wait in arrival order.
+
+    Without it every request a worker accepts runs at once and queues on the database pool,
+    whose ``asyncio.Queue`` lets a newcomer take a connection that was just released to a
+    waiter that has not run yet; the waiter goes back to the end of the line. Under load that
+    made a few requests wait a whole second (p99/p50 = 55 at 64 connections; docs/performance.md).
+    Here a freed place is handed to the oldest waiter directly, so no request is overtaken.
+    Granian's ``--backpressure`` is not a substitute: it caps connections, not requests, and
+    idle keep-alive connections then starve the others.
+
+    The fast path (a free place, nobody waiting) is one comparison and one addition.
+    """
+
+    __slots__ = ("inside", "limit", "waiters")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.inside = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> None:
+        if self.inside < self.limit and not self.waiters:
+            self.inside += 1
+            return
+        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiters.append(place)
+        try:
+            await place  # the place is handed over with ``inside`` already counted
+        except asyncio.CancelledError:
+            if place.done() and not place.cancelled():
+                self.leave()  # handed over just before the cancellation: pass it on
+            else:
+                self.waiters.remove(place)
+            raise
+
+    def leave(self) -> None:
+        while self.waiters:
+            place = self.waiters.popleft()
+            if not place.done():
+                place.set_result(None)
+                return
+        self.inside -= 1
+
+
 class KitMiddleware:
-    __slots__ = ("app", "rt", "specs")
+    __slots__ = ("app", "gate", "rt", "specs")
 
     def __init__(self, app: Any, runtime: Runtime) -> None:
         self.app = app
         self.rt = runtime
         self.specs: dict[int, RouteSpec] = {}
+        # Twice the pool: enough for routes that wait on peers rather than the database, few
+        # enough that the pool's own queue stays short. Probes and /metrics bypass the gate.
+        self.gate = AdmissionGate(2 * runtime.settings.db_pool_max_size)
 
     def _spec(self, scope: Any) -> RouteSpec:
         handler = scope["route_handler"]
@@ -127,14 +209,7 @@ class KitMiddleware:
         started = time.perf_counter()
         rt.in_flight += 1
         status = 500
-        token = None
-        traced = False
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if value[:7].lower() == b"bearer ":
-                    token = value[7:].decode("latin-1").strip()
-            elif name in _TRACE_HEADERS:
-                traced = True
+        token, traced, content_type = _scan_headers(scope["headers"])
         span = self._start_span(scope, spec, method, traced) if rt.tracer is not None else None
 
         async def send_wrapper(message: Any) -> None:
@@ -150,9 +225,15 @@ class KitMiddleware:
                 caller = verifier.cached(token)
                 if caller is None:  # not seen before: verify it (may refresh keys)
                     caller = await verifier.verify(token)
-            refusal = self._admit(scope, spec, caller)
-            if refusal is None:
+            refusal = self._admit(scope, spec, caller, content_type)
+            if refusal is None and spec.rate_limit == "off":
                 await self.app(scope, receive, send_wrapper)
+            elif refusal is None:
+                await self.gate.enter()
+                try:
+                    await self.app(scope, receive, send_wrapper)
+                finally:
+                    self.gate.leave()
             else:
                 status = refusal[0]
                 await _send_problem(send, *refusal)
@@ -184,8 +265,10 @@ class KitMiddleware:
         span = self.rt.tracer.start_span(name, context=parent, kind=trace.SpanKind.SERVER)  # type: ignore[union-attr]
         return span, otel_context.attach(trace.set_span_in_context(span))
 
-    def _admit(self, scope: Any, spec: RouteSpec, caller: Caller | AuthFailure | None) -> _Refusal | None:
-        """Authenticate and rate-limit: None to proceed, else the problem to answer with."""
+    def _admit(
+        self, scope: Any, spec: RouteSpec, caller: Caller | AuthFailure | None, content_type: bytes | None
+    ) -> _Refusal | None:
+        """Authenticate, check the body's media type and rate-limit: None to proceed, else the problem."""
         rt = self.rt
         if isinstance(caller, Caller):
             scope["user"] = caller
@@ -195,6 +278,8 @@ class KitMiddleware:
             if reason is AuthFailure.KEYS_UNAVAILABLE:
                 return _KEYS_UNAVAILABLE_REFUSAL
             return _MISSING_REFUSAL if reason is AuthFailure.MISSING else _INVALID_REFUSAL
+        if content_type is not None and scope["method"] in _BODY_METHODS and not _is_json(content_type):
+            return _UNSUPPORTED_MEDIA_REFUSAL
         policy = spec.rate_limit
         if policy == "off":
             return None

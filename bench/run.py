@@ -1,0 +1,902 @@
+"""The benchmark harness behind ``make bench`` (issue 8). Never part of ``make test``.
+
+    uv run --frozen python bench/run.py [--scenarios 1,2,3] [--duration 10] [--rounds 3] ...
+
+What one run does, all on 127.0.0.1:
+
+1. Starts an OTLP sink (``bench/sink.py``) that accepts spans and discards them.
+2. Creates fresh databases ``bench_identity``, ``bench_avatars``, ``bench_social`` (one role per
+   service, as ``scripts/fleet.py`` does) on the local PostgreSQL, migrates them, and starts the
+   services with the chart's default middleware on: auth (a real token from identity), rate
+   limiting (limits far above what the client sends), metrics, tracing at sampling 0.1 into the
+   sink, JSON logs. Start-to-ready is measured per service.
+3. Scenario 1 (one row by id with a bearer token, ``GET /v1/avatars/{id}``; identity's
+   ``GET /v1/me`` when avatars is not there): the fleet service, the FastAPI peer, the bare
+   Granian ceiling, and the fleet service with two workers, all up at once and measured in turn,
+   A/B/C/D then B/C/D/A and so on, so that noise from the other engineers on the machine falls on
+   every implementation alike. Ratios are computed within each round, then the median is taken.
+4. Scenario 2 (the write path): ``POST /v1/avatar-drafts/{id}/complete`` on fresh drafts made
+   just before each round (not measured). Scenario 3: ``GET /v1/feed`` on seeded posts.
+5. Prints the table and the ratios, writes ``bench/results/<date>.json`` and a PNG chart.
+
+wrk runs as its own process (2 threads, 64 connections by default); the servers run one Granian
+worker each unless told otherwise. Every process this script starts is stopped by its process
+group when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT / "scripts"))
+import fleet as fleetlib  # noqa: E402  (scripts/fleet.py: databases, keys, migrations, Granian command)
+
+WORK = ROOT / ".dev" / "bench"
+PEER_VENV = BENCH / "peers" / "fastapi" / ".venv"
+PORTS = {
+    "identity": 18001,
+    "avatars": 18002,
+    "social": 18003,
+    "avatars-2w": 18004,
+    "ceiling": 18010,
+    "ceiling-b": 18012,
+    "fastapi": 18011,
+    "sink": 18020,
+    "variants": 18030,
+}
+DB_NAMES = {"identity": "bench_identity", "avatars": "bench_avatars", "social": "bench_social"}
+EMAIL = "bench@example.com"
+PASSWORD = "correct horse battery staple 42"
+FULL_DRAFT = {
+    "shape": "hexagon",
+    "palette": {"background": "#3366CC", "foreground": "#FFFFFF", "accent": "#FFCC00"},
+    "accessories": ["glasses"],
+    "name": "Captain Pixel",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    port: int
+    cwd: Path = ROOT
+    process: subprocess.Popen[bytes] | None = None
+    ready_s: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with socket.socket() as probe:  # a server already there would answer the readiness poll
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                msg = f"{self.name}: port {self.port} is already in use"
+                raise RuntimeError(msg)
+        WORK.mkdir(parents=True, exist_ok=True)
+        log = (WORK / f"{self.name}.log").open("ab")
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        fleetlib.wait_ready(self.url, timeout=60, process=self.process)
+        self.ready_s = time.monotonic() - started
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def tree(self) -> list[int]:
+        """This server's processes (its own and all descendants)."""
+        if self.process is None:
+            return []
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        pids, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo.extend(children.get(pid, []))
+        return pids
+
+    def rss_kb(self) -> tuple[int, int]:
+        """(largest single process, whole tree) resident set in KiB. A Granian worker is the
+        largest process of its tree; uvicorn with one worker is a single process."""
+        sizes = [_rss_kb(pid) for pid in self.tree()]
+        sizes = [s for s in sizes if s]
+        return (max(sizes, default=0), sum(sizes))
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+class RssSampler:
+    """Samples a server's RSS every 250 ms while wrk runs; keeps the peak."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.peak = (0, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            worker, total = self.server.rss_kb()
+            self.peak = (max(self.peak[0], worker), max(self.peak[1], total))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# load
+
+
+@dataclass
+class Load:
+    """One wrk run against one implementation."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    script: Path = BENCH / "wrk" / "report.lua"
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def run_wrk(load: Load, *, duration: float, connections: int, threads: int) -> dict[str, Any]:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(load.script),
+    ]
+    for name, value in load.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(load.url)
+    env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk"), "BENCH_THREADS": str(threads), **load.env}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=duration + 60, check=False)
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            raw = json.loads(line.removeprefix("BENCH_JSON "))
+            seconds = raw["duration_us"] / 1e6
+            errors = raw["status"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+            return {
+                "rps": raw["requests"] / seconds,
+                "p50_ms": raw["p50_us"] / 1000,
+                "p90_ms": raw["p90_us"] / 1000,
+                "p99_ms": raw["p99_us"] / 1000,
+                "max_ms": raw["max_us"] / 1000,
+                "requests": raw["requests"],
+                "errors": errors,
+                "non_2xx": raw["status"],
+                "socket_errors": errors - raw["status"],
+            }
+    msg = f"wrk printed no summary (exit {result.returncode}): {result.stderr.strip()[-500:]}"
+    raise RuntimeError(msg)
+
+
+def measure(server: Server, load: Load, *, duration: float, connections: int, threads: int) -> dict[str, Any]:
+    with RssSampler(server) as sampler:
+        figures = run_wrk(load, duration=duration, connections=connections, threads=threads)
+    figures["rss_worker_kb"], figures["rss_total_kb"] = sampler.peak
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# seeding (through the public API: the bench is a black-box client, like the e2e suite)
+
+
+async def _json(
+    http: aiohttp.ClientSession, method: str, url: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with http.request(method, url, json=body, headers=headers) as response:
+        payload = await response.json(content_type=None) if response.content_length != 0 else None
+        return response.status, payload
+
+
+async def seed_token(identity: str) -> tuple[str, str]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        status, body = await _json(http, "POST", f"{identity}/v1/accounts", {"email": EMAIL, "password": PASSWORD})
+        if status not in (201, 409):
+            raise RuntimeError(f"register: {status} {body}")
+        status, body = await _json(http, "POST", f"{identity}/v1/sessions", {"email": EMAIL, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"login: {status} {body}")
+        token = body["access_token"]
+        status, me = await _json(http, "GET", f"{identity}/v1/me", token=token)
+        if status != 200:
+            raise RuntimeError(f"me: {status} {me}")
+        return token, me["id"]
+
+
+async def seed_drafts(avatars: str, token: str, count: int, concurrency: int = 32) -> list[str]:
+    """Drafts with every step set, ready to complete (made through the API, not measured)."""
+    ids: list[str] = []
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=30)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+
+        async def one() -> None:
+            status, body = await _json(http, "POST", f"{avatars}/v1/avatar-drafts", FULL_DRAFT, token)
+            if status != 201:
+                raise RuntimeError(f"start draft: {status} {body}")
+            ids.append(body["id"])
+
+        for start in range(0, count, 500):
+            await asyncio.gather(*(one() for _ in range(min(500, count - start))))
+    return ids
+
+
+async def seed_avatar(avatars: str, token: str) -> str:
+    (draft,) = await seed_drafts(avatars, token, 1)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        status, body = await _json(http, "POST", f"{avatars}/v1/avatar-drafts/{draft}/complete", None, token)
+        if status not in (200, 201):
+            raise RuntimeError(f"complete: {status} {body}")
+        status, check = await _json(http, "GET", f"{avatars}/v1/avatars/{body['id']}", None, token)
+        if status != 200:
+            raise RuntimeError(f"get avatar: {status} {check}")
+        return str(body["id"])
+
+
+async def seed_posts(social: str, token: str, avatar_id: str | None, count: int) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        for i in range(count):
+            post: dict[str, Any] = {"text": f"bench post {i}"}
+            if avatar_id:
+                post["avatar_id"] = avatar_id
+            status, body = await _json(http, "POST", f"{social}/v1/posts", post, token)
+            if status != 201:
+                raise RuntimeError(f"publish: {status} {body}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def summarise(rounds: list[dict[str, dict[str, Any]]], names: list[str]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name in names:
+        rows = [r[name] for r in rounds if name in r]
+        if not rows:
+            continue
+        out[name] = {
+            "rps": _median(rows, "rps"),
+            "p50_ms": _median(rows, "p50_ms"),
+            "p99_ms": _median(rows, "p99_ms"),
+            "errors": sum(r["errors"] for r in rows),
+            "requests": sum(r["requests"] for r in rows),
+            "rss_worker_kb": max(r["rss_worker_kb"] for r in rows),
+            "rss_total_kb": max(r["rss_total_kb"] for r in rows),
+            "rounds": rows,
+        }
+    return out
+
+
+def round_ratios(rounds: list[dict[str, dict[str, Any]]], a: str, b: str) -> float | None:
+    """Median over rounds of a/b req/s measured in the same round."""
+    values = [r[a]["rps"] / r[b]["rps"] for r in rounds if a in r and b in r and r[b]["rps"]]
+    return statistics.median(values) if values else None
+
+
+def alternate(
+    servers: dict[str, Server],
+    loads: dict[str, Load],
+    *,
+    rounds: int,
+    duration: float,
+    warmup: float,
+    connections: int,
+    threads: int,
+    before_round: Any = None,
+    after_round: Any = None,
+) -> list[dict[str, dict[str, Any]]]:
+    names = list(loads)
+    for name in names:  # warm every implementation once (JIT-free, but pools, caches, allocators)
+        if before_round is not None:
+            before_round(name, warmup)
+        figures = run_wrk(loads[name], duration=warmup, connections=connections, threads=threads)
+        if after_round is not None:
+            after_round(name, figures)
+    results = []
+    for index in range(rounds):
+        order = names[index % len(names) :] + names[: index % len(names)]
+        row = {}
+        for name in order:
+            if before_round is not None:
+                before_round(name, duration)
+            row[name] = measure(servers[name], loads[name], duration=duration, connections=connections, threads=threads)
+            if after_round is not None:
+                after_round(name, row[name])
+            print(
+                f"  round {index + 1}/{rounds} {name:<12} {row[name]['rps']:>9.0f} req/s  "
+                f"p50 {row[name]['p50_ms']:6.2f} ms  p99 {row[name]['p99_ms']:6.2f} ms  errors {row[name]['errors']}",
+                flush=True,
+            )
+        results.append(row)
+    return results
+
+
+def profile(
+    server: Server, load: Load, *, seconds: float, connections: int, threads: int, gil: bool = False
+) -> dict[str, Any]:
+    """py-spy the server's worker while wrk drives it; write collapsed stacks and a summary.
+
+    Writes ``.dev/bench/profile-<impl>.txt`` (collapsed stacks, for flamegraph tools or speedscope) and
+    ``.dev/bench/profile-<impl>-top.txt`` (the functions with the most inclusive and self samples).
+    """
+    pids = server.tree()
+    worker = max(pids[1:] or pids, key=_rss_kb)
+    raw = WORK / f"profile-{server.name}.txt"
+    spy = subprocess.Popen(
+        ["uvx", "py-spy", "record", "--pid", str(worker), "--duration", str(int(seconds)), "--rate", "250",
+         "--format", "raw", "--nolineno", "--output", str(raw), "--nonblocking", *(["--gil"] if gil else [])],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)
+    figures = run_wrk(load, duration=seconds, connections=connections, threads=threads)
+    spy.wait(seconds + 60)
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    lines = [f"{figures['rps']:.0f} req/s under py-spy; {total} samples", "", "inclusive:"]
+    lines += [f"{100 * n / total:6.1f}%  {f}" for f, n in sorted(inclusive.items(), key=lambda i: -i[1])[:60]]
+    lines += ["", "self:"]
+    lines += [f"{100 * n / total:6.1f}%  {f}" for f, n in sorted(own.items(), key=lambda i: -i[1])[:40]]
+    top = WORK / f"profile-{server.name}-top.txt"
+    top.write_text("\n".join(lines) + "\n")
+    print(f"profile: {raw.relative_to(ROOT)}, summary in {top.relative_to(ROOT)}")
+    return {
+        "samples": total,
+        "rps_under_profiler": figures["rps"],
+        "requests": figures["requests"],
+        "samples_per_1000_requests": round(1000 * total / max(1, figures["requests"]), 1),
+    }
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with contextlib.suppress(OSError):
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    versions = {}
+    for package in ("granian", "litestar", "msgspec", "asyncpg", "uvloop"):
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            versions[package] = version(package)
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def fleet_env(service: str, dsns: dict[str, str], keys: Path, extra: dict[str, str]) -> dict[str, str]:
+    ports = {"identity": PORTS["identity"], "avatars": PORTS["avatars"], "social": PORTS["social"]}
+    return fleetlib.service_env(service, dsns[service], ports, keys, extra)
+
+
+def granian(service: str, port: int, workers: int) -> list[str]:
+    return fleetlib.granian_command(service, port, reload=False, workers=workers)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", default="1,2,3", help="comma-separated: 1 read, 2 write, 3 feed")
+    parser.add_argument("--target", choices=("auto", "avatars", "identity"), default="auto")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measured wrk run")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--no-two-workers", action="store_true", help="skip the 2-workers variant")
+    parser.add_argument("--no-fastapi", action="store_true", help="skip the FastAPI peer")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="K=V", help="extra environment for the fleet services"
+    )
+    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_DATABASE_URL", fleetlib_admin()))
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument("--tag", default="", help="suffix of the result file name")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:K=V,K=V",
+        help="scenario 1: one more fleet server with this extra environment (GRANIAN_*, WORKERS, or PYTHONPATH "
+        "pointing at a patched copy of a package, to A/B a proposed change in the same run)",
+    )
+    parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
+    parser.add_argument("--profile-impl", action="append", default=[], help="implementations to profile (fleet)")
+    parser.add_argument(
+        "--ceiling-env", action="append", default=[], metavar="K=V", help="scenario 1: a second ceiling, 'ceiling-b'"
+    )
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="after scenario 1's rounds, py-spy the fleet worker under load for SECONDS (--rounds 0: profile only)",
+    )
+    args = parser.parse_args()
+    scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip()}
+
+    extra = {
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "info",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{PORTS['sink']}",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+        "RATE_LIMIT_RPS": "1000000",
+        "RATE_LIMIT_BURST": "1000000",
+        "RATE_LIMIT_STRICT_BURST": "1000",
+        "IDENTITY_ACCESS_TOKEN_TTL_S": "7200",
+        "DB_POOL_MAX_SIZE": "10",
+        **chart_granian_env(),
+    }
+    extra.update(dict(item.split("=", 1) for item in args.env))
+    started_at = dt.datetime.now(dt.UTC)
+    report: dict[str, Any] = {
+        "date": started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "command": "make bench" + (f" BENCH_ARGS={shlex.quote(' '.join(sys.argv[1:]))}" if sys.argv[1:] else ""),
+        "argv": sys.argv[1:],
+        "machine": machine(),
+        "git": git_state(),
+        "settings": {
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+            "fleet_env": extra,
+        },
+        "start_to_ready_s": {},
+        "rss_rest_kb": {},
+        "scenarios": {},
+    }
+    servers: dict[str, Server] = {}
+
+    def up(server: Server) -> Server:
+        servers[server.name] = server
+        server.start()
+        report["start_to_ready_s"][server.name] = round(server.ready_s or 0, 2)
+        time.sleep(0.5)
+        report["rss_rest_kb"][server.name] = server.rss_kb()[0]
+        print(f"{server.name}: ready in {server.ready_s:.2f} s, worker RSS {server.rss_kb()[0] / 1024:.0f} MiB")
+        return server
+
+    try:
+        sink = Server(
+            "sink", [sys.executable, str(BENCH / "sink.py"), str(PORTS["sink"])], dict(os.environ), PORTS["sink"]
+        )
+        sink.process = subprocess.Popen(
+            sink.command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        servers["sink"] = sink
+        dsns = asyncio.run(fleetlib._prepare_databases(args.admin_dsn, DB_NAMES, fresh=True))
+        keys = fleetlib.generate_keys(WORK / "keys")
+        for service in ("identity", "avatars", "social"):
+            fleetlib.migrate(service, fleet_env(service, dsns, keys, extra))
+        identity = up(
+            Server(
+                "identity",
+                granian("identity", PORTS["identity"], 1),
+                fleet_env("identity", dsns, keys, extra),
+                PORTS["identity"],
+            )
+        )
+        token, account_id = asyncio.run(seed_token(identity.url))
+        target = args.target
+        avatar_id = None
+        if target in ("auto", "avatars"):
+            try:
+                avatars = up(
+                    Server(
+                        "avatars",
+                        granian("avatars", PORTS["avatars"], 1),
+                        fleet_env("avatars", dsns, keys, extra),
+                        PORTS["avatars"],
+                    )
+                )
+                avatar_id = asyncio.run(seed_avatar(avatars.url, token))
+                target = "avatars"
+            except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
+                if args.target == "avatars":
+                    raise
+                print(f"avatars unavailable ({exc}); scenario 1 runs on identity GET /v1/me")
+                target = "identity"
+        path = f"/v1/avatars/{avatar_id}" if target == "avatars" else "/v1/me"
+        report["target"] = {"service": target, "path": path}
+
+        if "1" in scenarios:
+            print(f"\nscenario 1: GET {path} (fleet service: {target})")
+            fleet_server = servers[target]
+            impls = {"fleet": fleet_server}
+            peer_env = {
+                **os.environ,
+                "DATABASE_URL": dsns[target],
+                "AUTH_JWKS_URL": f"http://127.0.0.1:{PORTS['identity']}/.well-known/jwks.json",
+                "AVATARS_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['avatars']}",
+                "BENCH_ACCOUNT_ID": account_id,
+                "OTEL_EXPORTER_OTLP_ENDPOINT": extra["OTEL_EXPORTER_OTLP_ENDPOINT"],
+                "OTEL_TRACES_SAMPLER_ARG": extra["OTEL_TRACES_SAMPLER_ARG"],
+                "RATE_LIMIT_RPS": extra["RATE_LIMIT_RPS"],
+                "DB_POOL_MAX_SIZE": extra["DB_POOL_MAX_SIZE"],
+            }
+            if not args.no_fastapi:
+                if not (PEER_VENV / "bin" / "python").exists():
+                    subprocess.run(
+                        ["uv", "sync", "--frozen", "--project", str(BENCH / "peers" / "fastapi")], check=True
+                    )
+                impls["fastapi"] = up(
+                    Server(
+                        "fastapi",
+                        [
+                            str(PEER_VENV / "bin" / "python"),
+                            "-m",
+                            "uvicorn",
+                            "app:app",
+                            "--app-dir",
+                            str(BENCH / "peers" / "fastapi"),
+                            "--host",
+                            "127.0.0.1",
+                            "--port",
+                            str(PORTS["fastapi"]),
+                            "--workers",
+                            "1",
+                            "--no-access-log",
+                        ],
+                        peer_env,
+                        PORTS["fastapi"],
+                    )
+                )
+            impls["ceiling"] = up(
+                Server(
+                    "ceiling",
+                    [
+                        sys.executable,
+                        "-m",
+                        "granian",
+                        "--interface",
+                        "rsgi",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(PORTS["ceiling"]),
+                        "--workers",
+                        "1",
+                        "--no-access-log",
+                        "--working-dir",
+                        str(BENCH / "peers" / "ceiling"),
+                        "app:app",
+                    ],
+                    {
+                        **{k: v for k, v in peer_env.items() if not k.startswith("GRANIAN_")},
+                        # the same Granian runtime settings as the fleet service: only the framework differs
+                        **{k: v for k, v in extra.items() if k == "GRANIAN_BACKPRESSURE"},
+                    },
+                    PORTS["ceiling"],
+                )
+            )
+            if not args.no_two_workers:
+                impls["fleet-2w"] = up(
+                    Server(
+                        "fleet-2w",
+                        granian(target, PORTS["avatars-2w"], 2),
+                        fleet_env(target, dsns, keys, extra),
+                        PORTS["avatars-2w"],
+                    )
+                )
+            for offset, (name, env_text) in enumerate(parse_variants(args.variant)):
+                variant_env = {**fleet_env(target, dsns, keys, extra), **env_text}
+                workers = int(variant_env.pop("WORKERS", "1"))
+                impls[name] = up(
+                    Server(name, granian(target, PORTS["variants"] + offset, workers), variant_env,
+                           PORTS["variants"] + offset)
+                )  # fmt: skip
+            if args.ceiling_env:
+                ceiling = impls["ceiling"]
+                impls["ceiling-b"] = up(
+                    Server("ceiling-b", [*ceiling.command[:8], str(PORTS["ceiling-b"]), *ceiling.command[9:]],
+                           {**ceiling.env, **dict(i.split("=", 1) for i in args.ceiling_env)}, PORTS["ceiling-b"])
+                )  # fmt: skip
+            auth = {"Authorization": f"Bearer {token}"}
+            loads = {name: Load(f"{server.url}{path}", auth) for name, server in impls.items()}
+            rounds = alternate(
+                impls,
+                loads,
+                rounds=args.rounds,
+                duration=args.duration,
+                warmup=args.warmup,
+                connections=args.connections,
+                threads=args.threads,
+            )
+            if args.profile:
+                report["profile"] = {
+                    name: profile(
+                        impls[name],
+                        loads[name],
+                        seconds=args.profile,
+                        connections=args.connections,
+                        threads=args.threads,
+                        gil=args.profile_gil,
+                    )
+                    for name in (args.profile_impl or ["fleet"])
+                }
+            if not rounds:
+                return 0
+            summary = summarise(rounds, list(impls))
+            ratios = {
+                "fleet_vs_fastapi": round_ratios(rounds, "fleet", "fastapi"),
+                "fleet_vs_ceiling": round_ratios(rounds, "fleet", "ceiling"),
+                "fastapi_vs_ceiling": round_ratios(rounds, "fastapi", "ceiling"),
+                "two_workers_vs_one": round_ratios(rounds, "fleet-2w", "fleet"),
+            }
+            for name in [n for n in impls if n not in ("fleet", "fastapi", "ceiling", "fleet-2w", "ceiling-b")]:
+                ratios[f"{name}_vs_fastapi"] = round_ratios(rounds, name, "fastapi")
+                ratios[f"{name}_vs_ceiling"] = round_ratios(rounds, name, "ceiling")
+                ratios[f"{name}_vs_fleet"] = round_ratios(rounds, name, "fleet")
+            if "ceiling-b" in impls:
+                for name in [n for n in impls if n not in ("ceiling", "ceiling-b", "fleet-2w")]:
+                    ratios[f"{name}_vs_ceiling-b"] = round_ratios(rounds, name, "ceiling-b")
+            ratios = {k: v for k, v in ratios.items() if v is not None}
+            report["variants"] = dict(parse_variants(args.variant))
+            report["ceiling_b_env"] = args.ceiling_env
+            fleet = summary["fleet"]
+            report["scenarios"]["1"] = {
+                "name": f"GET {path.rsplit('/', 1)[0] + '/{id}' if target == 'avatars' else path}",
+                "implementations": summary,
+                "ratios": ratios,
+                "targets": {
+                    "fleet_vs_fastapi_ge_2.0": ratios.get("fleet_vs_fastapi", 0) >= 2.0,
+                    "fleet_vs_ceiling_ge_0.6": ratios.get("fleet_vs_ceiling", 0) >= 0.6,
+                    "p99_le_3x_p50": fleet["p99_ms"] <= 3 * fleet["p50_ms"],
+                    "zero_errors": fleet["errors"] == 0,
+                },
+            }
+            for name in list(impls):
+                if name != "fleet":
+                    servers.pop(name).stop()
+
+        if "2" in scenarios and target == "avatars":
+            try:
+                write_path(report, servers, token, args)
+            except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
+                print(f"scenario 2 failed: {exc!r}")
+                report["scenarios"]["2"] = {"skipped": f"failed: {exc!r}"}
+        elif "2" in scenarios:
+            report["scenarios"]["2"] = {"skipped": "avatars is not available"}
+
+        if "3" in scenarios:
+            try:
+                social = up(
+                    Server(
+                        "social",
+                        granian("social", PORTS["social"], 1),
+                        fleet_env("social", dsns, keys, extra),
+                        PORTS["social"],
+                    )
+                )
+                asyncio.run(seed_posts(social.url, token, avatar_id, 60))
+                print("\nscenario 3: GET /v1/feed (one page of 20, authors' avatars from avatars)")
+                loads = {"fleet": Load(f"{social.url}/v1/feed", {"Authorization": f"Bearer {token}"})}
+                rounds = alternate(
+                    {"fleet": social},
+                    loads,
+                    rounds=max(1, args.rounds - 1),
+                    duration=args.duration,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                    threads=args.threads,
+                )
+                report["scenarios"]["3"] = {"name": "GET /v1/feed", "implementations": summarise(rounds, ["fleet"])}
+            except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
+                print(f"scenario 3 skipped: {exc}")
+                report["scenarios"]["3"] = {"skipped": str(exc)}
+        with (
+            contextlib.suppress(OSError, ValueError),
+            urllib.request.urlopen(f"http://127.0.0.1:{PORTS['sink']}/stats", timeout=2) as response,
+        ):
+            report["otlp_sink"] = json.loads(response.read())
+    finally:
+        for server in reversed(list(servers.values())):
+            server.stop()
+        with contextlib.suppress(OSError, asyncpg.PostgresError):
+            asyncio.run(fleetlib.drop_databases(args.admin_dsn, DB_NAMES))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = started_at.strftime("%Y-%m-%d") + (f"-{args.tag}" if args.tag else "")
+    result_file = args.out / f"{stem}.json"
+    result_file.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+    print(f"\nresults: {result_file.relative_to(ROOT)}")
+    chart = result_file.with_suffix(".png")
+    rendered = subprocess.run(
+        ["uv", "run", "--frozen", "--project", str(BENCH / "chart"), "python", str(BENCH / "chart" / "chart.py"),
+         str(result_file), str(chart)],
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
+    )  # fmt: skip
+    if rendered.returncode == 0:
+        print(f"chart:   {chart.relative_to(ROOT)}")
+    return 0
+
+
+def parse_variants(items: list[str]) -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for item in items:
+        name, _, rest = item.partition(":")
+        env = dict(pair.split("=", 1) for pair in rest.split(",") if pair)
+        out.append((name, env))
+    return out
+
+
+def write_path(report: dict[str, Any], servers: dict[str, Server], token: str, args: argparse.Namespace) -> None:
+    """Scenario 2: complete the wizard on fresh drafts (made before each run, not measured)."""
+    print("\nscenario 2: POST /v1/avatar-drafts/{id}/complete (fresh drafts, made before each run)")
+    drafts_file = WORK / "drafts.txt"
+    expected = {"rps": 1000.0}  # then what the previous run measured: drafts outlast the run
+
+    def make_drafts(_: str, seconds: float) -> None:
+        count = int(max(1000, min(30_000, expected["rps"] * seconds * 1.5)))
+        ids = asyncio.run(seed_drafts(servers["avatars"].url, token, count))
+        drafts_file.write_text("\n".join(ids) + "\n")
+
+    load = Load(
+        f"{servers['avatars'].url}/",
+        script=BENCH / "wrk" / "complete.lua",
+        env={"BENCH_DRAFTS": str(drafts_file), "BENCH_TOKEN": token},
+    )
+    rounds = alternate(
+        {"fleet": servers["avatars"]},
+        {"fleet": load},
+        rounds=max(1, args.rounds - 1),
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        threads=args.threads,
+        before_round=make_drafts,
+        after_round=lambda _, figures: expected.update(rps=figures["rps"]),
+    )
+    report["scenarios"]["2"] = {
+        "name": "POST /v1/avatar-drafts/{id}/complete",
+        "implementations": summarise(rounds, ["fleet"]),
+    }
+
+
+def chart_granian_env() -> dict[str, str]:
+    """The service chart's default Granian settings that matter under load (backpressure).
+
+    ``scripts/fleet.py`` starts Granian with its own defaults; the bench runs the services the
+    way the chart deploys them, so it reads ``charts/fleet-service/values.yaml``.
+    """
+    values = ROOT / "charts" / "fleet-service" / "values.yaml"
+    try:
+        import yaml
+
+        granian = (yaml.safe_load(values.read_text()) or {}).get("granian") or {}
+    except (OSError, ImportError, ValueError):
+        return {}
+    return {"GRANIAN_BACKPRESSURE": str(granian["backpressure"])} if "backpressure" in granian else {}
+
+
+def git_state() -> dict[str, Any]:
+    def git(*argv: str) -> str:
+        done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "kit_changes": git("status", "--short", "--", "base-image/fleetkit/src").splitlines(),
+    }
+
+
+def fleetlib_admin() -> str:
+    return os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"\n{report['date']}  {report['machine']['cpu']} x{report['machine']['cores']}  {report['command']}")
+    for key, scenario in report["scenarios"].items():
+        if "skipped" in scenario:
+            print(f"\nscenario {key}: skipped ({scenario['skipped']})")
+            continue
+        print(f"\nscenario {key}: {scenario['name']}")
+        print(f"  {'impl':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MiB':>8}")
+        for name, row in scenario["implementations"].items():
+            print(
+                f"  {name:<10} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                f"{row['errors']:>7} {row['rss_worker_kb'] / 1024:>8.0f}"
+            )
+        for name, value in scenario.get("ratios", {}).items():
+            if value is not None:
+                print(f"  {name:<22} {value:.2f}")
+        for name, ok in scenario.get("targets", {}).items():
+            print(f"  target {name:<26} {'met' if ok else 'NOT met'}")
+    print("\nstart-to-ready (s):", ", ".join(f"{k} {v}" for k, v in report["start_to_ready_s"].items()))
+    print("worker RSS at rest (MiB):", ", ".join(f"{k} {v / 1024:.0f}" for k, v in report["rss_rest_kb"].items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
