@@ -36,7 +36,7 @@ def test_the_check_catches_planted_session_state(tmp_path: Path):
     slice_dir = tmp_path / "svc" / "features" / "a" / "b"
     slice_dir.mkdir(parents=True)
     (slice_dir / "queries.py").write_text(
-        'SET_TZ = "SET TimeZone = \'UTC\'"\n'
+        "SET_TZ = \"SET TimeZone = 'UTC'\"\n"
         'WATCH = "LISTEN avatars"\n'
         'LOCK = "SELECT pg_advisory_lock($1)"\n'
         'FINE_LOCAL = "SET LOCAL statement_timeout = 100"\n'
