@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,31 +20,14 @@ from avatars.features.avatar.start_wizard.handler import start_wizard
 from fleetkit.auth import StaticKeySource
 from fleetkit.ids import new_id
 from fleetkit.runtime import Runtime
-from fleetkit.testing import create_database, drop_database, drop_template, make_template
+from fleetkit.testing import database_fixtures
 from identity.tokens import KeyRing, generate_keys
 
 PUBLIC_BASE = "http://avatars.test"
 DRAFT_TTL_S = 3600
 
 
-@pytest.fixture(scope="session")
-def template(worker_id: str) -> Iterator[str]:
-    name = asyncio.run(make_template("avatars", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
-    yield name
-    asyncio.run(drop_template(name))
-
-
-@pytest.fixture
-async def database_url(template: str) -> AsyncIterator[str]:
-    dsn = await create_database(template)
-    yield dsn
-    await drop_database(dsn)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with asyncpg.create_pool(database_url, min_size=1, max_size=4) as test_pool:
-        yield test_pool
+template, database_url, pool = database_fixtures("avatars", MIGRATIONS)
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from fleetkit.testing import create_database, drop_database, drop_template, make_template
+from fleetkit.testing import database_fixtures
 from identity.app import MIGRATIONS, create_app
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import AccountRegistered, register_account
@@ -21,25 +19,7 @@ from identity.features.session.login.handler import log_in as log_in_handler
 from identity.passwords import Passwords
 from identity.tokens import KeyRing, generate_keys
 
-
-@pytest.fixture(scope="session")
-def template(worker_id: str) -> Iterator[str]:
-    name = asyncio.run(make_template("identity", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
-    yield name
-    asyncio.run(drop_template(name))
-
-
-@pytest.fixture
-async def database_url(template: str) -> AsyncIterator[str]:
-    dsn = await create_database(template)
-    yield dsn
-    await drop_database(dsn)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with asyncpg.create_pool(database_url, min_size=1, max_size=4) as test_pool:
-        yield test_pool
+template, database_url, pool = database_fixtures("identity", MIGRATIONS)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ batch-get contract (``POST /v1/avatars/batch-get``, bearer token, ``{"ids": [...
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -32,7 +31,7 @@ from fleetkit.ids import new_id
 from fleetkit.metrics import Metrics
 from fleetkit.peers import CircuitBreaker, Peer, PeerMetrics, RetryPolicy
 from fleetkit.runtime import Runtime
-from fleetkit.testing import create_database, drop_database, drop_template, make_template
+from fleetkit.testing import database_fixtures
 from identity.tokens import KeyRing, generate_keys
 from social.app import MIGRATIONS, create_app
 from social.avatar_directory import AvatarDirectory
@@ -78,24 +77,7 @@ class FakeAvatars:
         return web.json_response({"avatars": found})
 
 
-@pytest.fixture(scope="session")
-def template(worker_id: str) -> Iterator[str]:
-    name = asyncio.run(make_template("social", MIGRATIONS, f"{worker_id}_{os.getpid()}"))
-    yield name
-    asyncio.run(drop_template(name))
-
-
-@pytest.fixture
-async def database_url(template: str) -> AsyncIterator[str]:
-    dsn = await create_database(template)
-    yield dsn
-    await drop_database(dsn)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with asyncpg.create_pool(database_url, min_size=1, max_size=4) as test_pool:
-        yield test_pool
+template, database_url, pool = database_fixtures("social", MIGRATIONS)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,11 @@ by the services at run time.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -16,7 +19,14 @@ import asyncpg
 from fleetkit.ids import new_id
 from fleetkit.migrate import apply, load_migrations
 
-__all__ = ["admin_dsn", "create_database", "drop_database", "drop_template", "make_template"]
+__all__ = [
+    "admin_dsn",
+    "create_database",
+    "database_fixtures",
+    "drop_database",
+    "drop_template",
+    "make_template",
+]
 
 
 def admin_dsn() -> str:
@@ -73,3 +83,33 @@ async def drop_template(name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+def database_fixtures(service: str, migrations: Path) -> tuple[Any, Any, Any]:
+    """The ``template``, ``database_url`` and ``pool`` pytest fixtures of a service's tests.
+
+    In a conftest: ``template, database_url, pool = database_fixtures("avatars", MIGRATIONS)``.
+    The template is migrated once per test worker; every test gets its own clone of it.
+    """
+    import pytest
+
+    @pytest.fixture(scope="session", name="template")
+    def template(worker_id: str) -> Iterator[str]:
+        name = asyncio.run(make_template(service, migrations, f"{worker_id}_{os.getpid()}"))
+        yield name
+        asyncio.run(drop_template(name))
+
+    @pytest.fixture(name="database_url")
+    async def database_url(template: str) -> AsyncIterator[str]:
+        dsn = await create_database(template)
+        yield dsn
+        await drop_database(dsn)
+
+    @pytest.fixture(name="pool")
+    async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+        async with asyncpg.create_pool(
+            database_url, min_size=1, max_size=4, timeout=10, command_timeout=30
+        ) as test_pool:
+            yield test_pool
+
+    return template, database_url, pool
