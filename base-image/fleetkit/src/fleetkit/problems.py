@@ -44,6 +44,9 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.OperatorInterventionError,
     asyncpg.ConnectionFailureError,
+    # asyncpg's pool raises this from connection bookkeeping when a backend dies mid-request
+    # (seen under pg_terminate_backend in tests/reliability): the database, not the request.
+    asyncpg.InternalClientError,
     ConnectionError,
     TimeoutError,
     asyncio.CancelledError,
