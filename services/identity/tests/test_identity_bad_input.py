@@ -118,3 +118,20 @@ async def test_valid_json_sent_as_text_plain_is_refused_with_a_4xx_problem(clien
     response = await client.post(path, content=json.dumps(valid).encode(), headers={"content-type": "text/plain"})
     assert response.status_code in (400, 415)
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_an_empty_post_with_a_form_content_type_is_not_refused_for_its_media_type(client):
+    """Content-Length: 0 means no body, so there is no media type to refuse (urllib sends a form type)."""
+    response = await client.post(
+        "/v1/accounts", content=b"", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 400  # the missing body is named; not a 415 for a body never sent
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_form_body_is_refused_with_415(client):
+    response = await client.post(
+        "/v1/accounts", content=b"email=a%40b.cd", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"

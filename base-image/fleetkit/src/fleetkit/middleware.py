@@ -78,10 +78,11 @@ _UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
 
 
 def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
-    """One pass over the headers: the bearer token, whether a trace context came, the media type."""
+    """One pass over the headers: the bearer token, whether a trace context came, the body's media type."""
     token = None
     traced = False
     content_type = None
+    has_body = True  # only an explicit Content-Length: 0 says there is no body to check
     for name, value in headers:
         if name == b"authorization":
             if value[:7].lower() == b"bearer ":
@@ -90,7 +91,9 @@ def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
             traced = True
         elif name == b"content-type":
             content_type = value
-    return token, traced, content_type
+        elif name == b"content-length" and value == b"0":
+            has_body = False
+    return token, traced, content_type if has_body else None
 
 
 def _is_json(content_type: bytes) -> bool:
