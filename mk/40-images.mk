@@ -78,7 +78,7 @@ else
 	if [[ $$status == 0 ]]; then \
 		eval "export $$($(FLEET_CONTAINERS) urls | tr '\n' ' ')"; \
 		$(PY) pytest tests/e2e -m "not fleet" || status=$$?; \
-		FLEET_IMAGES_REQUIRED=1 PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) \
+		PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) \
 			EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)" $(PY) pytest tests/images || status=$$?; \
 		$(PY) python scripts/images/measure.py --runs 1 || status=$$?; \
 	fi; \

@@ -1,8 +1,7 @@
 """The images tier: checks over the built images and the container fleet (``make test-images``).
 
-Needs a Docker engine and the images of ``make images-debian`` (or ``make images``). Without them
-every test here skips with the reason, except under ``FLEET_IMAGES_REQUIRED=1`` (what
-``make test-images`` sets), where a missing engine or image fails instead.
+Needs a Docker engine and the images of ``make images-debian`` (or ``make images``); without them
+every test here fails with the reason (``make test-images`` provides both).
 """
 
 from __future__ import annotations
@@ -26,9 +25,7 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("FLEET_IMAGES_REQUIRED") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    pytest.fail(f"{reason}: run these tests through `make test-images`")
 
 
 def _written(service: str) -> bool:
@@ -65,7 +62,7 @@ def service_images(base_image: str) -> dict[str, str]:
         image = f"{PREFIX}/{service}:{TAG}"
         if _exists(image):
             images[service] = image
-        elif _written(service) and os.environ.get("FLEET_IMAGES_REQUIRED") == "1":
+        elif _written(service):
             pytest.fail(f"services/{service} has its app.py but {image} is not built")
     if not images:
         _unavailable("no service image is built (make images-debian)")
@@ -76,5 +73,5 @@ def service_images(base_image: str) -> dict[str, str]:
 def service_image(request: pytest.FixtureRequest, service_images: dict[str, str]) -> tuple[str, str]:
     service = str(request.param)
     if service not in service_images:
-        pytest.skip(f"{service}: no image built (app.py not written yet, or not in uv.lock)")
+        pytest.fail(f"{service}: no image built: run these tests through `make test-images`")
     return service, service_images[service]

@@ -20,7 +20,7 @@ def running(service_image: tuple[str, str]) -> str:
     name = f"fleetc-{service}"
     state = docker("inspect", "-f", "{{.State.Running}}", name, check=False)
     if state.stdout.strip() != "true":
-        pytest.skip(f"{name} is not running (make fleet-containers-up)")
+        pytest.fail(f"{name} is not running: run these tests through `make test-images`")
     return name
 
 

@@ -7,10 +7,9 @@ import secrets
 import uuid
 
 import httpx
-import pytest
 
 from tests.e2e.client import register_and_login
-from tests.observability.conftest import SERVICES, log_lines
+from tests.observability.conftest import log_lines
 from tests.observability.otlp_receiver import OtlpReceiver, ReceivedSpan
 
 BATCH_GET = "/v1/avatars/batch-get"
@@ -85,21 +84,12 @@ def test_identity_request_spans_reach_postgresql_and_its_log_lines_carry_the_tra
     assert all(line["span_id"] in span_ids for line in lines)
 
 
-def _has_batch_get(fleet) -> bool:
-    if not {"social", "avatars"} <= set(SERVICES):
-        return False
-    openapi = httpx.get(f"{fleet.url('avatars')}/docs/openapi.json", timeout=5)
-    return openapi.status_code == 200 and BATCH_GET in openapi.json().get("paths", {})
-
-
 def test_a_post_with_an_avatar_is_one_trace_from_social_through_avatars_to_postgresql(fleet, otlp: OtlpReceiver):
     """social checks the avatar with avatars' batch-get, which reads its database, in one trace.
 
     The avatar id is unknown to avatars (so the post is refused with 422): the path is the
     same as for a real avatar and needs no wizard run.
     """
-    if not _has_batch_get(fleet):
-        pytest.skip(f"social and avatars' {BATCH_GET} are not both in the fleet yet")
     user = register_and_login(fleet.url("identity"))
     before = {s.span_id for s in otlp.spans}
     response = httpx.post(
@@ -144,8 +134,6 @@ def test_a_post_with_an_avatar_is_one_trace_from_social_through_avatars_to_postg
 
 def test_an_unsampled_request_to_social_stays_unsampled_in_avatars(fleet, otlp: OtlpReceiver):
     """W3C flags travel with the call: avatars follows social's decision, so no partial traces."""
-    if not _has_batch_get(fleet):
-        pytest.skip(f"social and avatars' {BATCH_GET} are not both in the fleet yet")
     user = register_and_login(fleet.url("identity"))
     body = {"text": "untraced", "avatar_id": str(uuid.uuid4())}
     header, trace_id, _ = traceparent(sampled=False)

@@ -19,13 +19,10 @@ POOL_FACTORIES: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-#: Modules that may catch ``Exception``/``BaseException`` (each also carries a ``noqa: BLE001``).
-BROAD_EXCEPT: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "fleetkit.middleware": "the outermost ASGI guard maps any unhandled fault to a 500 problem+json.",
-        "fleetkit.tasks": "a background task's crash is logged and counted, never lost or re-raised.",
-    }
-)
+#: Modules that may catch ``Exception``/``BaseException``: none. Unhandled faults reach Litestar's
+#: exception handlers (fleetkit.problems, by type, not by ``except``); background tasks report
+#: theirs through a done-callback.
+BROAD_EXCEPT: MappingProxyType[str, str] = MappingProxyType({})
 
 #: Modules other than a ``queries.py`` that may hold SQL text.
 SQL_OUTSIDE_QUERIES: MappingProxyType[str, str] = MappingProxyType({})
