@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -51,7 +52,7 @@ def _with_db(dsn: str, name: str, user: str | None = None) -> str:
     return urlunsplit((parts.scheme, netloc, f"/{name}", parts.query, parts.fragment))
 
 
-async def _prepare_databases(admin_dsn: str, names: Mapping[str, str], *, fresh: bool) -> dict[str, str]:
+async def prepare_databases(admin_dsn: str, names: Mapping[str, str], *, fresh: bool) -> dict[str, str]:
     """Create one role and one database per service; return each service's DSN."""
     dsns = {}
     admin = await asyncpg.connect(admin_dsn, timeout=10)
@@ -78,6 +79,13 @@ async def drop_databases(admin_dsn: str, names: Mapping[str, str]) -> None:
             await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the kernel picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _pg_bin(name: str) -> str | None:
@@ -307,7 +315,7 @@ def dev() -> int:
     dev_dir = ROOT / ".dev"
     admin = os.environ.get("DATABASE_URL") or throwaway_postgres(dev_dir / "pg")
     names = {service: f"fleet_{service}" for service in SERVICES}
-    dsns = asyncio.run(_prepare_databases(admin, names, fresh=False))
+    dsns = asyncio.run(prepare_databases(admin, names, fresh=False))
     keys = generate_keys(dev_dir / "keys")
     for service in SERVICES:
         migrate(service, service_env(service, dsns[service], DEV_PORTS, keys))

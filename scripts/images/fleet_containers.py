@@ -145,7 +145,7 @@ class Fleet:
     def __init__(self, services: Sequence[str], extra_env: Mapping[str, str]) -> None:
         self.services = list(services)
         names = {service: DATABASES[service] for service in self.services}
-        self.dsns = asyncio.run(harness._prepare_databases(admin_dsn(), names, fresh=False))
+        self.dsns = asyncio.run(harness.prepare_databases(admin_dsn(), names, fresh=False))
         self.keys = signing_keys(image("identity")) if "identity" in self.services else STATE / "keys"
         self.extra_env = dict(extra_env)
 

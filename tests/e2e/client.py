@@ -22,9 +22,9 @@ class User:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-def register_and_login(identity_url: str, *, password: str = PASSWORD) -> User:
+def register_and_login(identity_url: str, *, password: str = PASSWORD, prefix: str = "user") -> User:
     """A new user with a random e-mail, so tests never collide."""
-    email = f"user-{uuid.uuid4().hex[:12]}@example.com"
+    email = f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
     with httpx.Client(base_url=identity_url, timeout=10) as http:
         created = http.post("/v1/accounts", json={"email": email, "password": password})
         created.raise_for_status()

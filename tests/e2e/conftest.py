@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +32,7 @@ E2E_ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+free_port = harness.free_port
 
 
 class ExternalFleet:
@@ -62,7 +58,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.LocalFle
         return
     tag = f"{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     names = {service: f"e2e_{service}_{tag}" for service in harness.SERVICES}
-    dsns = asyncio.run(harness._prepare_databases(admin_dsn(), names, fresh=True))
+    dsns = asyncio.run(harness.prepare_databases(admin_dsn(), names, fresh=True))
     keys = tmp_path_factory.mktemp("keys")
     harness.generate_keys(keys)
     logs = tmp_path_factory.mktemp("logs")

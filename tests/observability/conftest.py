@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -52,10 +51,7 @@ def job(service: str) -> str:
     return f"{RELEASE}-{service}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+free_port = harness.free_port
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +77,7 @@ def fleet_env(endpoint: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def fleet(otlp: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.LocalFleet]:
     names = {service: f"obs_{service}_{os.getpid()}" for service in SERVICES}
-    dsns = asyncio.run(harness._prepare_databases(admin_dsn(), names, fresh=True))
+    dsns = asyncio.run(harness.prepare_databases(admin_dsn(), names, fresh=True))
     keys = harness.generate_keys(tmp_path_factory.mktemp("keys"))
     local = harness.LocalFleet(
         dsns=dsns,

@@ -21,14 +21,12 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +42,8 @@ if str(ROOT / "scripts") not in sys.path:
 import fleet as harness  # noqa: E402
 
 from fleetkit.testing import admin_dsn  # noqa: E402
+from tests.e2e.client import PASSWORD, User, register_and_login  # noqa: E402
 
-PASSWORD = "correct horse battery staple"
 PROBLEM_JSON = "application/problem+json"
 ISSUER = "fleet-identity"
 AUDIENCE = "fleet"
@@ -83,10 +81,7 @@ def services() -> tuple[str, ...]:
     return harness.SERVICES
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+free_port = harness.free_port
 
 
 # --------------------------------------------------------------------------------------- tally
@@ -166,7 +161,7 @@ def local_fleet(
     admin = admin or admin_dsn()
     chosen = tuple(only) if only is not None else services()
     names = {s: f"rel_{tag}_{s}_{os.getpid()}" for s in chosen}
-    dsns = asyncio.run(harness._prepare_databases(admin, names, fresh=True))
+    dsns = asyncio.run(harness.prepare_databases(admin, names, fresh=True))
     keys = base / "keys"
     harness.generate_keys(keys)
     logs = base / "logs"
@@ -211,29 +206,11 @@ def restart(fleet: harness.LocalFleet, service: str) -> None:
 # ------------------------------------------------------------------------------ users, tokens
 
 
-@dataclass(frozen=True)
-class User:
-    id: str
-    email: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
 def new_user(identity_url: str, *, password: str = PASSWORD) -> User:
-    email = f"rel-{uuid.uuid4().hex[:12]}@example.com"
-    remember(email, password)
-    with httpx.Client(base_url=identity_url, timeout=15) as http:
-        created = http.post("/v1/accounts", json={"email": email, "password": password})
-        assert created.status_code == 201, created.text
-        tokens = http.post("/v1/sessions", json={"email": email, "password": password})
-        assert tokens.status_code == 200, tokens.text
-    body = tokens.json()
-    remember(body["access_token"], body["refresh_token"])
-    return User(created.json()["id"], email, body["access_token"], body["refresh_token"])
+    """A new user (through the e2e client), its secrets remembered for the log scan."""
+    user = register_and_login(identity_url, password=password, prefix="rel")
+    remember(user.email, password, user.access_token, user.refresh_token)
+    return user
 
 
 def b64(data: bytes) -> str:
