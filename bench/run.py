@@ -63,6 +63,7 @@ PORTS = {
     "avatars-2w": 18004,
     "ceiling": 18010,
     "ceiling-b": 18012,
+    "ceiling-asgi": 18014,
     "fastapi": 18011,
     "sink": 18020,
     "variants": 18030,
@@ -491,6 +492,11 @@ def main() -> int:
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument("--profile-impl", action="append", default=[], help="implementations to profile (fleet)")
     parser.add_argument(
+        "--ceiling-asgi",
+        action="store_true",
+        help="scenario 1: the ceiling over Granian's ASGI interface too ('ceiling-asgi'), to show the interface's cost",
+    )
+    parser.add_argument(
         "--ceiling-env", action="append", default=[], metavar="K=V", help="scenario 1: a second ceiling, 'ceiling-b'"
     )
     parser.add_argument(
@@ -554,7 +560,7 @@ def main() -> int:
             sink.command, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         servers["sink"] = sink
-        dsns = asyncio.run(fleetlib._prepare_databases(args.admin_dsn, DB_NAMES, fresh=True))
+        dsns = asyncio.run(fleetlib.prepare_databases(args.admin_dsn, DB_NAMES, fresh=True))
         keys = fleetlib.generate_keys(WORK / "keys")
         for service in ("identity", "avatars", "social"):
             fleetlib.migrate(service, fleet_env(service, dsns, keys, extra))
@@ -681,6 +687,11 @@ def main() -> int:
                     Server("ceiling-b", [*ceiling.command[:8], str(PORTS["ceiling-b"]), *ceiling.command[9:]],
                            {**ceiling.env, **dict(i.split("=", 1) for i in args.ceiling_env)}, PORTS["ceiling-b"])
                 )  # fmt: skip
+            if args.ceiling_asgi:
+                ceiling = impls["ceiling"]
+                argv = [*ceiling.command[:8], str(PORTS["ceiling-asgi"]), *ceiling.command[9:-1], "app:asgi_app"]
+                argv[argv.index("rsgi")] = "asgi"
+                impls["ceiling-asgi"] = up(Server("ceiling-asgi", argv, ceiling.env, PORTS["ceiling-asgi"]))
             auth = {"Authorization": f"Bearer {token}"}
             loads = {name: Load(f"{server.url}{path}", auth) for name, server in impls.items()}
             rounds = alternate(
@@ -713,7 +724,11 @@ def main() -> int:
                 "fastapi_vs_ceiling": round_ratios(rounds, "fastapi", "ceiling"),
                 "two_workers_vs_one": round_ratios(rounds, "fleet-2w", "fleet"),
             }
-            for name in [n for n in impls if n not in ("fleet", "fastapi", "ceiling", "fleet-2w", "ceiling-b")]:
+            if "ceiling-asgi" in impls:
+                ratios["fleet_vs_ceiling-asgi"] = round_ratios(rounds, "fleet", "ceiling-asgi")
+                ratios["ceiling-asgi_vs_ceiling"] = round_ratios(rounds, "ceiling-asgi", "ceiling")
+            others = ("fleet", "fastapi", "ceiling", "fleet-2w", "ceiling-b", "ceiling-asgi")
+            for name in [n for n in impls if n not in others]:
                 ratios[f"{name}_vs_fastapi"] = round_ratios(rounds, name, "fastapi")
                 ratios[f"{name}_vs_ceiling"] = round_ratios(rounds, name, "ceiling")
                 ratios[f"{name}_vs_fleet"] = round_ratios(rounds, name, "fleet")

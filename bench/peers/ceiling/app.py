@@ -2,6 +2,7 @@
 fleet endpoint, with no framework and no middleware (no auth, no limits, no metrics, no traces).
 
     granian --interface rsgi --workers 1 bench/peers/ceiling/app.py:app   (cwd: the workspace root)
+    granian --interface asgi --workers 1 bench/peers/ceiling/app.py:asgi_app   (the same over ASGI)
 
 Two routes, one per scenario-1 target (``DATABASE_URL`` names the database that has the table):
 ``GET /v1/avatars/{id}`` (avatars' ``get_avatar`` slice: same query, same body, same ETag and
@@ -71,33 +72,35 @@ class Ceiling:
         self.render_base = os.environ.get("AVATARS_PUBLIC_BASE_URL", "").rstrip("/")
         self.encoder = msgspec.json.Encoder()
 
-    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.pool = loop.run_until_complete(
-            asyncpg.create_pool(
-                os.environ["DATABASE_URL"],
-                min_size=2,
-                max_size=int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
-                server_settings={"jit": "off"},
-                reset=None if os.environ.get("BENCH_POOL_RESET", "1") == "1" else _keep_session,
-            )
+    async def open_pool(self) -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            os.environ["DATABASE_URL"],
+            min_size=2,
+            max_size=int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+            server_settings={"jit": "off"},
+            reset=None if os.environ.get("BENCH_POOL_RESET", "1") == "1" else _keep_session,
         )
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.pool = loop.run_until_complete(self.open_pool())
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         if self.pool is not None:
             loop.run_until_complete(self.pool.close())
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        path = scope.path
+        status, headers, body = await self.answer(scope.path)
+        proto.response_bytes(status, headers, body)
+
+    async def answer(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
         if path.startswith(AVATARS_PREFIX):
             try:
                 avatar_id = UUID(path[len(AVATARS_PREFIX) :])
             except ValueError:
-                proto.response_bytes(404, JSON_HEADERS, NOT_FOUND)
-                return
+                return 404, JSON_HEADERS, NOT_FOUND
             row = await self.pool.fetchrow(SELECT_AVATAR, avatar_id)  # type: ignore[union-attr]
             if row is None:
-                proto.response_bytes(404, JSON_HEADERS, NOT_FOUND)
-                return
+                return 404, JSON_HEADERS, NOT_FOUND
             body = AvatarResponse(
                 row[0], row[1], row[2], row[3], AvatarPalette(row[4], row[5], row[6]), row[7], row[8],
                 f"{self.render_base}/v1/avatars/{row[0]}.svg", row[9], row[10],
@@ -107,19 +110,50 @@ class Ceiling:
                 ("etag", f'"{row[8]}"'),
                 ("cache-control", "private, no-cache"),
             ]
-            proto.response_bytes(200, headers, self.encoder.encode(body))
-            return
+            return 200, headers, self.encoder.encode(body)
         if path == "/v1/me":
             row = await self.pool.fetchrow(SELECT_ACCOUNT, self.account_id)  # type: ignore[union-attr]
             if row is not None:
-                proto.response_bytes(200, JSON_HEADERS, self.encoder.encode(MeResponse(*row)))
-                return
-            proto.response_bytes(404, JSON_HEADERS, NOT_FOUND)
-            return
+                return 200, JSON_HEADERS, self.encoder.encode(MeResponse(*row))
+            return 404, JSON_HEADERS, NOT_FOUND
         if path == "/readyz":
-            proto.response_bytes(200, JSON_HEADERS, b'{"status":"ready"}')
+            return 200, JSON_HEADERS, b'{"status":"ready"}'
+        return 404, JSON_HEADERS, NOT_FOUND
+
+
+class AsgiCeiling:
+    """The same app over Granian's ASGI interface (``app:asgi_app``), which the fleet has to use
+    (Litestar speaks ASGI only): the difference to ``app`` is what the interface itself costs."""
+
+    def __init__(self, inner: Ceiling) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
             return
-        proto.response_bytes(404, JSON_HEADERS, NOT_FOUND)
+        status, headers, body = await self.inner.answer(scope["path"])
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.inner.pool = await self.inner.open_pool()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.inner.pool is not None:
+                    await self.inner.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 app = Ceiling()
+asgi_app = AsgiCeiling(Ceiling())

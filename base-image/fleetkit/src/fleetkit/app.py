@@ -81,7 +81,7 @@ def create_service_app(
         route_handlers=list(HEALTH_ROUTES),
         plugins=[StrictStructSchemaPlugin(), *slices],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
-        dependencies={**kit_dependencies(), **(dependencies or {})},
+        dependencies={**kit_dependencies(runtime), **(dependencies or {})},
         exception_handlers=exception_handlers(),
         lifespan=[kit_lifespan(hooks, keys_factory)],
         state=State({"runtime": runtime}),
@@ -101,4 +101,32 @@ def create_service_app(
         if route.path.startswith(DOCS_PATH):
             for handler in getattr(route, "route_handlers", ()):
                 handler.after_request = _docs_errors_as_problems
+    resolve_sync_dependencies_in_line(app)
     return app
+
+
+def _runs_in_line(dependency: Any) -> bool:
+    provide = dependency.provide
+    return bool(provide.has_sync_callable) and not provide.has_async_generator_dependency
+
+
+def resolve_sync_dependencies_in_line(app: Litestar) -> None:
+    """Resolve a route's synchronous dependencies one after the other, in the request's own task.
+
+    Litestar resolves the dependencies of one level of the graph (``pool``, ``settings``,
+    ``caller``: all siblings) in an anyio TaskGroup, one task each, so that async providers doing
+    I/O overlap. The kit's providers are synchronous attribute reads: the tasks only add a task
+    group, a task per provider and an event-loop turn, about a third of a small GET's time in
+    Litestar (docs/performance.md). Splitting such a level into one-member levels keeps the
+    order Litestar computed (members of a level never depend on each other) and makes Litestar
+    take its own one-dependency path. Levels with an async provider are left as they are.
+    """
+    for route in app.routes:
+        for _handler, kwargs_model in getattr(route, "route_handler_map", {}).values():
+            levels: list[set[Any]] = []
+            for batch in kwargs_model.dependency_batches:
+                if len(batch) > 1 and all(_runs_in_line(d) for d in batch):
+                    levels.extend({d} for d in batch)
+                else:
+                    levels.append(batch)
+            kwargs_model.dependency_batches = levels

@@ -18,6 +18,7 @@ import asyncpg
 from fleetkit.logging import get_logger
 from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
+from fleetkit.telemetry import TracedConnection
 
 __all__ = ["KitPool", "open_pool", "ping", "warm"]
 
@@ -88,7 +89,7 @@ async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], No
         setup=None,
         init=None,
         reset=_keep_session,
-        connection_class=asyncpg.Connection,
+        connection_class=TracedConnection,
         record_class=asyncpg.Record,
     )
     await pool

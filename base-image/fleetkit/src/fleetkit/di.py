@@ -11,44 +11,13 @@ from typing import Any, TypeAlias
 import aiohttp
 import asyncpg
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from fleetkit.auth import Caller
 from fleetkit.runtime import Runtime
-from fleetkit.settings import KitSettings
 from fleetkit.tasks import BackgroundTasks
 
 __all__ = ["CurrentCaller", "CurrentRuntime", "DbPool", "HttpClient", "Tasks", "kit_dependencies"]
-
-
-def provide_runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
-
-
-def provide_pool(state: State) -> asyncpg.Pool:
-    pool = provide_runtime(state).pool
-    if pool is None:
-        msg = "the pool is opened by the lifespan"
-        raise RuntimeError(msg)
-    return pool
-
-
-def provide_http(state: State) -> aiohttp.ClientSession:
-    http = provide_runtime(state).http
-    if http is None:
-        msg = "the HTTP client is opened by the lifespan"
-        raise RuntimeError(msg)
-    return http
-
-
-def provide_tasks(state: State) -> BackgroundTasks:
-    return provide_runtime(state).tasks
-
-
-def provide_settings(state: State) -> KitSettings:
-    return provide_runtime(state).settings
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -56,13 +25,27 @@ def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return caller
 
 
-def kit_dependencies() -> dict[str, Provide]:
+def _opened[T](value: T | None, what: str) -> T:
+    if value is None:
+        msg = f"{what} is opened by the lifespan"
+        raise RuntimeError(msg)
+    return value
+
+
+def kit_dependencies(runtime: Runtime) -> dict[str, Provide]:
+    """The kit's providers for one app.
+
+    All but ``caller`` take no parameters: they read the app's runtime from the closure, so
+    Litestar has no signature to parse for them (a provider taking ``state`` costs a State
+    object and a msgspec conversion per request). They run in the request's own task (see
+    ``fleetkit.app.resolve_sync_dependencies_in_line``).
+    """
     return {
-        "runtime": Provide(provide_runtime, sync_to_thread=False),
-        "pool": Provide(provide_pool, sync_to_thread=False),
-        "http": Provide(provide_http, sync_to_thread=False),
-        "tasks": Provide(provide_tasks, sync_to_thread=False),
-        "settings": Provide(provide_settings, sync_to_thread=False),
+        "runtime": Provide(lambda: runtime, sync_to_thread=False),
+        "pool": Provide(lambda: _opened(runtime.pool, "the pool"), sync_to_thread=False),
+        "http": Provide(lambda: _opened(runtime.http, "the HTTP client"), sync_to_thread=False),
+        "tasks": Provide(lambda: runtime.tasks, sync_to_thread=False),
+        "settings": Provide(lambda: runtime.settings, sync_to_thread=False),
         "caller": Provide(provide_caller, sync_to_thread=False),
     }
 

@@ -2,8 +2,8 @@
 
 Only sampled requests pay for spans: the kit middleware asks the sampler first and, for the
 (default 90%) unsampled ones, merely carries the incoming trace context forward so downstream
-services make the same decision. asyncpg and aiohttp-client instrumentation add the database
-and peer-call spans under the request span.
+services make the same decision. The pool's ``TracedConnection`` adds a span per query and the
+aiohttp-client instrumentation one per peer call, under the request span.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import contextlib
 import os
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -23,43 +24,80 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from fleetkit.settings import KitSettings
 
-__all__ = ["setup_tracing"]
+__all__ = ["TracedConnection", "setup_tracing", "shutdown_tracing"]
 
 
-_NO_SPAN: contextlib.nullcontext[trace.Span] = contextlib.nullcontext(trace.INVALID_SPAN)
+#: The tracer for query spans; set while tracing is configured (``setup_tracing``).
+_query_tracer: trace.Tracer | None = None
+_query_attributes: dict[str, str | int] = {}
 
 
-class _UnderRecordingSpans(trace.Tracer):
-    """A tracer that makes spans only under a recording (sampled) span.
+def _operation(query: str) -> str:
+    words = query.split(None, 1)
+    return words[0].upper() if words else "QUERY"
 
-    The asyncpg instrumentation starts a span around every query; under an unsampled request
-    the SDK would build a non-recording span for it anyway (parent-based sampling), after
-    running the sampler and generating ids. Skipping that keeps the same traces and saves the
-    work on the 90% of requests that are not sampled.
+
+def _query_span(query: str) -> trace.Span | None:
+    """A CLIENT span for one query, or None (the cheap, common answer) unless the request is sampled."""
+    tracer = _query_tracer
+    if tracer is None or not trace.get_current_span().is_recording():
+        return None
+    attributes = {**_query_attributes, "db.statement": query, "db.query.text": query}
+    return tracer.start_span(_operation(query), kind=trace.SpanKind.CLIENT, attributes=attributes)
+
+
+def _traced(method: Any) -> Any:
+    async def traced(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        span = _query_span(query)
+        if span is None:
+            return await method(self, query, *args, **kwargs)
+        try:
+            return await method(self, query, *args, **kwargs)
+        except Exception as exc:
+            span.set_status(trace.StatusCode.ERROR)
+            span.set_attribute("error.type", type(exc).__qualname__)
+            raise
+        finally:
+            span.end()
+
+    traced.__name__ = method.__name__
+    traced.__doc__ = method.__doc__
+    return traced
+
+
+class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
+    """The pool's connection class: one CLIENT span per query, only under a sampled request.
+
+    It replaces ``opentelemetry-instrumentation-asyncpg``, which parses the statement and builds
+    the span's attributes for every query before asking whether anything records, and adds a
+    wrapt layer to each call; on the benchmark's one-query GET that was about a tenth of the
+    request (docs/performance.md). Here an unsampled request pays one context lookup per query.
+    Spans carry ``db.system`` / ``db.system.name``, ``db.namespace`` / ``db.name``,
+    ``server.address``, ``server.port`` and the statement (``db.statement``, ``db.query.text``:
+    parameters are never recorded); their parent is the current span. Cursors are not traced.
     """
 
-    def __init__(self, tracer: trace.Tracer) -> None:
-        self._tracer = tracer
+    __slots__ = ()
 
-    def start_span(self, name: str, context: Context | None = None, *args: Any, **kwargs: Any) -> trace.Span:
-        if not trace.get_current_span(context).is_recording():
-            return trace.INVALID_SPAN
-        return self._tracer.start_span(name, context, *args, **kwargs)
-
-    def start_as_current_span(  # type: ignore[override]
-        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
-    ) -> contextlib.AbstractContextManager[trace.Span]:
-        if not trace.get_current_span(context).is_recording():
-            return _NO_SPAN
-        return self._tracer.start_as_current_span(name, context, *args, **kwargs)
+    execute = _traced(asyncpg.Connection.execute)
+    executemany = _traced(asyncpg.Connection.executemany)
+    fetch = _traced(asyncpg.Connection.fetch)
+    fetchval = _traced(asyncpg.Connection.fetchval)
+    fetchrow = _traced(asyncpg.Connection.fetchrow)
+    fetchmany = _traced(asyncpg.Connection.fetchmany)
 
 
-class _UnderRecordingSpansProvider(trace.TracerProvider):
-    def __init__(self, provider: trace.TracerProvider) -> None:
-        self._provider = provider
-
-    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
-        return _UnderRecordingSpans(self._provider.get_tracer(*args, **kwargs))
+def _database_attributes(dsn: str) -> dict[str, str | int]:
+    url = urlsplit(dsn)
+    name = url.path.lstrip("/") or (url.username or "")
+    attributes: dict[str, str | int] = {"db.system": "postgresql", "db.system.name": "postgresql"}
+    if name:
+        attributes["db.namespace"] = attributes["db.name"] = name
+    if url.hostname:
+        attributes["server.address"] = url.hostname
+    with contextlib.suppress(ValueError):
+        attributes["server.port"] = url.port or 5432
+    return attributes
 
 
 def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
@@ -82,15 +120,17 @@ def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
     )
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    asyncpg_provider = _UnderRecordingSpansProvider(provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=asyncpg_provider)  # type: ignore[no-untyped-call]
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
+    global _query_tracer, _query_attributes  # noqa: PLW0603 - one tracer provider per process
+    _query_attributes = _database_attributes(settings.database_url)
+    _query_tracer = provider.get_tracer("fleetkit.db")
     return provider.get_tracer("fleetkit")
 
 
 def shutdown_tracing() -> None:
+    global _query_tracer  # noqa: PLW0603
+    _query_tracer = None
     provider = trace.get_tracer_provider()
     if isinstance(provider, TracerProvider):
         provider.shutdown()

@@ -1,0 +1,106 @@
+"""Query spans from the pool's TracedConnection: only under a sampled request, with their parent.
+
+The spans go to the SDK's in-memory exporter (a real TracerProvider); the OTLP path to a real
+receiver is covered by tests/observability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from kit_support import kit_settings
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
+
+from fleetkit import telemetry
+from fleetkit.db import open_pool
+from fleetkit.telemetry import TracedConnection
+
+
+@pytest.fixture
+def exported(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_ON)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(telemetry, "_query_tracer", provider.get_tracer("test.db"))
+    monkeypatch.setattr(
+        telemetry, "_query_attributes", telemetry._database_attributes("postgresql://u@db.example:6432/shop")
+    )
+    yield exporter
+    provider.shutdown()
+
+
+@pytest.fixture
+async def traced_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The kit's own pool (``open_pool``), whose connections are ``TracedConnection``s."""
+    pool = await open_pool(kit_settings(database_url))
+    assert pool._connection_class is TracedConnection
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def _request_span(sampled: bool) -> trace.Span:
+    provider = TracerProvider(sampler=ALWAYS_ON if sampled else ALWAYS_OFF)
+    return provider.get_tracer("test.http").start_span("GET /v1/x", kind=trace.SpanKind.SERVER)
+
+
+async def test_a_sampled_request_gets_one_client_span_per_query_under_its_span(
+    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+) -> None:
+    request = _request_span(sampled=True)
+    with trace.use_span(request, end_on_exit=True):
+        assert await traced_pool.fetchval("SELECT 1") == 1
+        async with traced_pool.acquire() as conn:
+            await conn.execute("  select 2")
+            assert len(await conn.fetch("SELECT generate_series(1, 3)")) == 3
+    spans = exported.get_finished_spans()
+    assert [s.name for s in spans] == ["SELECT", "SELECT", "SELECT"]
+    for span in spans:
+        assert span.kind is trace.SpanKind.CLIENT
+        assert span.parent is not None
+        assert span.parent.span_id == request.get_span_context().span_id
+        assert span.context.trace_id == request.get_span_context().trace_id
+        assert span.attributes is not None
+        assert span.attributes["db.system"] == "postgresql"
+        assert span.attributes["db.namespace"] == "shop"
+        assert span.attributes["server.address"] == "db.example"
+        assert span.attributes["server.port"] == 6432
+    assert spans[1].attributes is not None
+    assert spans[1].attributes["db.query.text"] == "  select 2"
+
+
+async def test_an_unsampled_request_or_no_request_makes_no_query_span(
+    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+) -> None:
+    with trace.use_span(_request_span(sampled=False), end_on_exit=True):
+        assert await traced_pool.fetchrow("SELECT 1 AS one") is not None
+    assert await traced_pool.fetchval("SELECT 1") == 1  # no current span at all
+    assert exported.get_finished_spans() == ()
+
+
+async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
+    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+) -> None:
+    with trace.use_span(_request_span(sampled=True), end_on_exit=True), pytest.raises(asyncpg.UndefinedTableError):
+        await traced_pool.fetch("SELECT * FROM no_such_table")
+    (span,) = exported.get_finished_spans()
+    assert span.status.status_code is trace.StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "UndefinedTableError"
+    assert span.end_time is not None
+
+
+async def test_without_tracing_configured_queries_make_no_span(
+    traced_pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telemetry, "_query_tracer", None)
+    with trace.use_span(_request_span(sampled=True), end_on_exit=True):
+        assert telemetry._query_span("SELECT 3") is None
+        assert await traced_pool.fetchval("SELECT 3") == 3
