@@ -7,6 +7,7 @@ receiver is covered by tests/observability.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -23,23 +24,26 @@ from fleetkit.telemetry import TracedConnection
 
 
 @pytest.fixture
-def exported(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
+def provider() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider(sampler=ALWAYS_ON)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    monkeypatch.setattr(telemetry, "_query_tracer", provider.get_tracer("test.db"))
-    monkeypatch.setattr(
-        telemetry, "_query_attributes", telemetry._database_attributes("postgresql://u@db.example:6432/shop")
-    )
-    yield exporter
+    yield provider, exporter
     provider.shutdown()
 
 
 @pytest.fixture
-async def traced_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """The kit's own pool (``open_pool``), whose connections are ``TracedConnection``s."""
-    pool = await open_pool(kit_settings(database_url))
-    assert pool._connection_class is TracedConnection
+def exported(provider: tuple[TracerProvider, InMemorySpanExporter]) -> InMemorySpanExporter:
+    return provider[1]
+
+
+@pytest.fixture
+async def traced_pool(
+    database_url: str, provider: tuple[TracerProvider, InMemorySpanExporter]
+) -> AsyncIterator[asyncpg.Pool]:
+    """The kit's own pool (``open_pool``) with a tracer: its connections are ``TracedConnection``s."""
+    pool = await open_pool(kit_settings(database_url), tracer=provider[0].get_tracer("test.db"))
+    assert issubclass(pool._connection_class, TracedConnection)
     try:
         yield pool
     finally:
@@ -52,7 +56,7 @@ def _request_span(sampled: bool) -> trace.Span:
 
 
 async def test_a_sampled_request_gets_one_client_span_per_query_under_its_span(
-    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool, database_url: str
 ) -> None:
     request = _request_span(sampled=True)
     with trace.use_span(request, end_on_exit=True):
@@ -69,9 +73,9 @@ async def test_a_sampled_request_gets_one_client_span_per_query_under_its_span(
         assert span.context.trace_id == request.get_span_context().trace_id
         assert span.attributes is not None
         assert span.attributes["db.system"] == "postgresql"
-        assert span.attributes["db.namespace"] == "shop"
-        assert span.attributes["server.address"] == "db.example"
-        assert span.attributes["server.port"] == 6432
+        assert span.attributes["db.namespace"] == urlsplit(database_url).path.lstrip("/")
+        assert span.attributes["server.address"] == "127.0.0.1"
+        assert span.attributes["server.port"] == (urlsplit(database_url).port or 5432)
     assert spans[1].attributes is not None
     assert spans[1].attributes["db.query.text"] == "  select 2"
 
@@ -97,10 +101,24 @@ async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
     assert span.end_time is not None
 
 
-async def test_without_tracing_configured_queries_make_no_span(
-    traced_pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(telemetry, "_query_tracer", None)
-    with trace.use_span(_request_span(sampled=True), end_on_exit=True):
-        assert telemetry._query_span("SELECT 3") is None
-        assert await traced_pool.fetchval("SELECT 3") == 3
+async def test_a_pool_opened_without_a_tracer_makes_no_spans(database_url: str) -> None:
+    pool = await open_pool(kit_settings(database_url))
+    try:
+        assert pool._connection_class is TracedConnection
+        assert TracedConnection.tracer is None
+        with trace.use_span(_request_span(sampled=True), end_on_exit=True):
+            assert await pool.fetchval("SELECT 3") == 3
+    finally:
+        await pool.close()
+
+
+def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None:
+    attributes = telemetry._database_attributes("postgresql://app:s3cret@db.example:6432/shop?sslmode=require")
+    assert attributes == {
+        "db.system": "postgresql",
+        "db.system.name": "postgresql",
+        "db.namespace": "shop",
+        "db.name": "shop",
+        "server.address": "db.example",
+        "server.port": 6432,
+    }

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from opentelemetry import trace
 
 from fleetkit.logging import get_logger
 from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
-from fleetkit.telemetry import TracedConnection
+from fleetkit.telemetry import connection_class
 
 __all__ = ["KitPool", "open_pool", "ping", "warm"]
 
@@ -61,12 +62,18 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     """
 
 
-async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], None] | None = None) -> KitPool:
+async def open_pool(
+    settings: KitSettings,
+    *,
+    observe_wait: Callable[[float], None] | None = None,
+    tracer: trace.Tracer | None = None,
+) -> KitPool:
     """Open the worker's pool without requiring the database to be up.
 
     asyncpg opens ``min_size`` connections inside the constructor and fails when PostgreSQL is
     down, which would crash-loop the pod. The pool therefore starts empty (the service is alive,
     not ready) and :func:`warm` brings it to ``DB_POOL_MIN_SIZE`` once the database answers.
+    With a ``tracer``, queries under a sampled request get spans (``fleetkit.telemetry``).
     """
     pool = KitPool(
         settings.database_url,
@@ -89,7 +96,7 @@ async def open_pool(settings: KitSettings, *, observe_wait: Callable[[float], No
         setup=None,
         init=None,
         reset=_keep_session,
-        connection_class=TracedConnection,
+        connection_class=connection_class(tracer, settings.database_url),
         record_class=asyncpg.Record,
     )
     await pool

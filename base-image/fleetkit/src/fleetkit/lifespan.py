@@ -105,7 +105,9 @@ def kit_lifespan(
             runtime.tracer = setup_tracing(settings)
             if runtime.tracer is not None:
                 stack.callback(shutdown_tracing)
-            runtime.pool = await open_pool(settings, observe_wait=runtime.metrics.pool_wait.observe)
+            runtime.pool = await open_pool(
+                settings, observe_wait=runtime.metrics.pool_wait.observe, tracer=runtime.tracer
+            )
             stack.push_async_callback(_close_pool, runtime.pool, budget)
             runtime.metrics.watch_pool(lambda: runtime.pool, settings.db_pool_max_size)
             runtime.http = _client(runtime)

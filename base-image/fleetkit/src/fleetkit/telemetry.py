@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -24,12 +26,11 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from fleetkit.settings import KitSettings
 
-__all__ = ["TracedConnection", "setup_tracing", "shutdown_tracing"]
+__all__ = ["TracedConnection", "connection_class", "setup_tracing", "shutdown_tracing"]
 
 
-#: The tracer for query spans; set while tracing is configured (``setup_tracing``).
-_query_tracer: trace.Tracer | None = None
-_query_attributes: dict[str, str | int] = {}
+#: What a query may raise that marks its span as failed (the exception itself propagates).
+_QUERY_FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 def _operation(query: str) -> str:
@@ -37,23 +38,23 @@ def _operation(query: str) -> str:
     return words[0].upper() if words else "QUERY"
 
 
-def _query_span(query: str) -> trace.Span | None:
+def _query_span(conn: TracedConnection, query: str) -> trace.Span | None:
     """A CLIENT span for one query, or None (the cheap, common answer) unless the request is sampled."""
-    tracer = _query_tracer
+    tracer = conn.tracer
     if tracer is None or not trace.get_current_span().is_recording():
         return None
-    attributes = {**_query_attributes, "db.statement": query, "db.query.text": query}
+    attributes = {**conn.span_attributes, "db.statement": query, "db.query.text": query}
     return tracer.start_span(_operation(query), kind=trace.SpanKind.CLIENT, attributes=attributes)
 
 
 def _traced(method: Any) -> Any:
-    async def traced(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
-        span = _query_span(query)
+    async def traced(self: TracedConnection, query: str, *args: Any, **kwargs: Any) -> Any:
+        span = _query_span(self, query)
         if span is None:
             return await method(self, query, *args, **kwargs)
         try:
             return await method(self, query, *args, **kwargs)
-        except Exception as exc:
+        except _QUERY_FAULTS as exc:
             span.set_status(trace.StatusCode.ERROR)
             span.set_attribute("error.type", type(exc).__qualname__)
             raise
@@ -78,6 +79,9 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
     """
 
     __slots__ = ()
+    #: Set on the per-pool subclass ``connection_class`` makes; None here: no spans.
+    tracer: ClassVar[trace.Tracer | None] = None
+    span_attributes: ClassVar[Mapping[str, str | int]] = MappingProxyType({})
 
     execute = _traced(asyncpg.Connection.execute)
     executemany = _traced(asyncpg.Connection.executemany)
@@ -85,6 +89,14 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
     fetchval = _traced(asyncpg.Connection.fetchval)
     fetchrow = _traced(asyncpg.Connection.fetchrow)
     fetchmany = _traced(asyncpg.Connection.fetchmany)
+
+
+def connection_class(tracer: trace.Tracer | None, dsn: str) -> type[TracedConnection]:
+    """The pool's connection class: ``TracedConnection`` bound to the worker's tracer, or untraced."""
+    if tracer is None:
+        return TracedConnection
+    bound = {"__slots__": (), "tracer": tracer, "span_attributes": MappingProxyType(_database_attributes(dsn))}
+    return type("TracedConnection", (TracedConnection,), bound)
 
 
 def _database_attributes(dsn: str) -> dict[str, str | int]:
@@ -122,15 +134,10 @@ def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
-    global _query_tracer, _query_attributes  # noqa: PLW0603 - one tracer provider per process
-    _query_attributes = _database_attributes(settings.database_url)
-    _query_tracer = provider.get_tracer("fleetkit.db")
     return provider.get_tracer("fleetkit")
 
 
 def shutdown_tracing() -> None:
-    global _query_tracer  # noqa: PLW0603
-    _query_tracer = None
     provider = trace.get_tracer_provider()
     if isinstance(provider, TracerProvider):
         provider.shutdown()
