@@ -14,6 +14,8 @@ POOL_FACTORIES: MappingProxyType[str, str] = MappingProxyType(
     {
         "fleetkit.db": "defines KitPool (an asyncpg.Pool with acquire deadlines) and open_pool().",
         "fleetkit.lifespan": "the lifespan: the one place that opens the pool and the HTTP session.",
+        "fleetkit.otlp": "the span exporter's own HTTP session, opened and closed with it by the lifespan; "
+        "its posts must stay untraced and must not take the service's peer connections.",
         "fleetkit.cli": "the migrations command: one connection, held for the advisory lock.",
         "fleetkit.testing": "test support: creates and drops throwaway databases; no service imports it.",
     }

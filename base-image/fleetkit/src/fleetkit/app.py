@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Response
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -28,6 +28,7 @@ from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
 from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
+from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
 

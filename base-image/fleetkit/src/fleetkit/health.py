@@ -14,11 +14,12 @@ from types import MappingProxyType
 
 import asyncpg
 import msgspec
-from litestar import Response, get
+from litestar import get
 from litestar.datastructures import State
 
 from fleetkit import queries
 from fleetkit.problems import problem
+from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 
 __all__ = ["HEALTH_ROUTES"]

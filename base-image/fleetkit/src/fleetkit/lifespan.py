@@ -102,9 +102,12 @@ def kit_lifespan(
         settings = runtime.settings
         budget = settings.shutdown_timeout_s
         async with AsyncExitStack() as stack:
-            runtime.tracer = setup_tracing(settings)
-            if runtime.tracer is not None:
+            tracing = setup_tracing(settings)
+            if tracing is not None:
+                runtime.tracer, exporter = tracing
+                exporter.start()
                 stack.callback(shutdown_tracing)
+                stack.push_async_callback(exporter.close, budget)
             runtime.pool = await open_pool(
                 settings, observe_wait=runtime.metrics.pool_wait.observe, tracer=runtime.tracer
             )

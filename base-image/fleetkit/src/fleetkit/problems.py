@@ -15,11 +15,12 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from litestar import Request, Response
+from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from fleetkit.logging import get_logger
+from fleetkit.responses import Response
 
 __all__ = [
     "PROBLEM_JSON",

@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
+from fleetkit.otlp import LoopSpanExporter
 from fleetkit.settings import KitSettings
 
 __all__ = ["TracedConnection", "connection_class", "setup_tracing", "shutdown_tracing"]
@@ -112,8 +111,21 @@ def _database_attributes(dsn: str) -> dict[str, str | int]:
     return attributes
 
 
-def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
-    """Install the process's tracer provider; None when no collector is configured."""
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def setup_tracing(settings: KitSettings) -> tuple[trace.Tracer, LoopSpanExporter] | None:
+    """Install the process's tracer provider; None when no collector is configured.
+
+    The exporter sends from the event loop: ``start()`` it in the running loop and ``await
+    close()`` it on the way out. The SDK's batch settings keep their names and meaning
+    (``OTEL_BSP_SCHEDULE_DELAY`` in ms, ``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``);
+    the defaults differ (1 s and 128 spans, not 5 s and 512) so each batch holds the loop briefly.
+    """
     if not settings.otel_exporter_otlp_endpoint:
         return None
     resource = Resource.create(
@@ -127,14 +139,19 @@ def setup_tracing(settings: KitSettings) -> trace.Tracer | None:
         resource=resource, sampler=ParentBased(TraceIdRatioBased(settings.otel_traces_sampler_arg))
     )
     endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
-    provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=settings.http_total_timeout_s))
+    exporter = LoopSpanExporter(
+        endpoint,
+        timeout_s=settings.http_total_timeout_s,
+        max_queue=_env_int("OTEL_BSP_MAX_QUEUE_SIZE", 2048),
+        max_batch=_env_int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 128),
+        delay_s=_env_int("OTEL_BSP_SCHEDULE_DELAY", 1000) / 1000,
     )
+    provider.add_span_processor(exporter)
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
-    return provider.get_tracer("fleetkit")
+    return provider.get_tracer("fleetkit"), exporter
 
 
 def shutdown_tracing() -> None:

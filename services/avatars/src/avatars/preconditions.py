@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Response
+from fleetkit.responses import Response
 
 __all__ = ["ANY_VERSION", "if_match_versions", "none_match", "not_modified", "version_etag"]
 

@@ -19,7 +19,6 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from litestar import Response
 from litestar.params import HeaderParameter
 
 from avatars.idempotency.queries import (
@@ -30,6 +29,7 @@ from avatars.idempotency.queries import (
 )
 from fleetkit.ids import utcnow
 from fleetkit.problems import FieldError, problem, problem_spec
+from fleetkit.responses import Response
 
 __all__ = ["IDEMPOTENCY_RESPONSES", "IdempotencyKey", "fingerprint", "idempotent"]
 

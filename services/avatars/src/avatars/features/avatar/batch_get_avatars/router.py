@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -14,6 +14,7 @@ from avatars.features.avatar.batch_get_avatars.schema import (
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
+from fleetkit.responses import Response
 
 
 @post(

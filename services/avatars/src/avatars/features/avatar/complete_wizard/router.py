@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
@@ -23,6 +23,7 @@ from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
+from fleetkit.responses import Response
 
 
 def _avatar(a: CompletedAvatar, base: str) -> CompletedAvatarResponse:

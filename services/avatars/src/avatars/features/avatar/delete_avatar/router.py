@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Response, delete
+from litestar import delete
 from litestar.params import FromPath, HeaderParameter
 
 from avatars.features.avatar.delete_avatar.command import DeleteAvatar
@@ -17,6 +17,7 @@ from avatars.preconditions import if_match_versions, version_etag
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 
 
 @delete(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
@@ -16,6 +16,7 @@ from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 
 
 @get(

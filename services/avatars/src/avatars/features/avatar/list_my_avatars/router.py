@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -18,6 +18,7 @@ from avatars.features.avatar.list_my_avatars.schema import (
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.responses import Response
 
 
 @get(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
 
@@ -14,6 +14,7 @@ from avatars.preconditions import none_match, not_modified
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 
 #: A draft changes at every step: the browser must revalidate (cheaply, by ETag) every time.
 CACHE_CONTROL = "private, no-cache"

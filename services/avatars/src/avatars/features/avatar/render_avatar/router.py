@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
 
@@ -19,6 +19,7 @@ from avatars.preconditions import none_match, not_modified
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 
 #: The route template; ``/v1/avatars/{avatar_id}.svg`` (every render_url) is served by it too.
 ROUTE_PATH = "/v1/avatars/{avatar_id:uuid}/image.svg"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from uuid import UUID
 
-from litestar import Response, put
+from litestar import put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -27,6 +27,7 @@ from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 
 PATH = "/v1/avatar-drafts/{draft_id:uuid}"
 TAGS = ("avatar drafts",)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -15,6 +15,7 @@ from avatars.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerpri
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.responses import Response
 
 PATH = "/v1/avatar-drafts"
 

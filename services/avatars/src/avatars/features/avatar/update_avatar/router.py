@@ -4,7 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Response, patch
+from litestar import patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
@@ -24,6 +24,7 @@ from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
+from fleetkit.responses import Response
 
 
 def _unset_to_none[T](value: T | msgspec.UnsetType) -> T | None:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import get
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from identity.features.account.get_me.command import GetMe
 from identity.features.account.get_me.handler import AccountGone, get_me
 from identity.features.account.get_me.schema import MeResponse

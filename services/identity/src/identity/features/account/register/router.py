@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
+from fleetkit.responses import Response
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import EmailTaken, WeakPassword, register_account
 from identity.features.account.register.schema import (

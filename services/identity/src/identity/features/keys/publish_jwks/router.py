@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import get
 from litestar.di import NamedDependency
 
 from fleetkit.app import Slice
+from fleetkit.responses import Response
 from identity.features.keys.publish_jwks.command import PublishJwks
 from identity.features.keys.publish_jwks.handler import publish_jwks
 from identity.features.keys.publish_jwks.schema import JwkResponse, JwksResponse

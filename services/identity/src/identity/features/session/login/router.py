@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from identity.features.session.login.command import LogIn
 from identity.features.session.login.handler import BadCredentials, log_in
 from identity.features.session.login.schema import LoginRequest, TokenPairResponse

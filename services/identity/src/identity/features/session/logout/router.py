@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.responses import Response
 from identity.features.session.logout.command import LogOut
 from identity.features.session.logout.handler import log_out
 from identity.features.session.logout.schema import LogoutRequest

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from identity.features.session.refresh.command import RefreshSession
 from identity.features.session.refresh.handler import RefreshRejected, refresh_session
 from identity.features.session.refresh.schema import RefreshedTokensResponse, RefreshSessionRequest

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, post
+from litestar import post
 from litestar.params import JSONBody, Parameter
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from social.features.comment.add.command import AddComment
 from social.features.comment.add.handler import PostNotFound, add_comment
 from social.features.comment.add.schema import AddCommentRequest, AddCommentResponse

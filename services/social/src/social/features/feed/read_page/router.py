@@ -4,7 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Response, get
+from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
@@ -12,6 +12,7 @@ from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.ids import utcnow
 from fleetkit.problems import problem_spec
+from fleetkit.responses import Response
 from social.avatar_directory import AvatarDirectory
 from social.bearer import BearerToken
 from social.features.feed.read_page.command import ReadFeedPage

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, put
+from litestar import put
 from litestar.params import Parameter
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import PostNotFound, like_post
 from social.features.like.like_post.schema import LikePostResponse

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, delete
+from litestar import delete
 from litestar.params import Parameter
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.responses import Response
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.handler import PostNotFound, unlike_post
 from social.features.like.unlike_post.schema import UnlikePostResponse

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from litestar import Response, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
+from fleetkit.responses import Response
 from social.avatar_directory import AvatarDirectory, AvatarsUnavailable
 from social.bearer import BearerToken
 from social.features.post.publish.command import PublishPost

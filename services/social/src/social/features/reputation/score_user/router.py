@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import get
 from litestar.params import Parameter
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.ids import utcnow
+from fleetkit.responses import Response
 from social.features.reputation.score_user.command import ScoreUser
 from social.features.reputation.score_user.handler import score_user
 from social.features.reputation.score_user.schema import ReputationResponse
