@@ -17,9 +17,7 @@ Route options (``opt`` on a Litestar route handler):
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections import deque
 from typing import Any
 
 import msgspec
@@ -28,13 +26,14 @@ from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from fleetkit.auth import AuthFailure, Caller
+from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
 from fleetkit.problems import PROBLEM_JSON, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
 
-__all__ = ["AdmissionGate", "KitMiddleware", "RouteSpec"]
+__all__ = ["KitMiddleware", "RouteSpec"]
 
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -131,51 +130,6 @@ async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[
     headers = [*_PROBLEM_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-class AdmissionGate:
-    """At most ``limit`` requests inside the app at once; the others wait in arrival order.
-
-    Without it every request a worker accepts runs at once and queues on the database pool,
-    whose ``asyncio.Queue`` lets a newcomer take a connection that was just released to a
-    waiter that has not run yet; the waiter goes back to the end of the line. Under load that
-    made a few requests wait a whole second (p99/p50 = 55 at 64 connections; docs/performance.md).
-    Here a freed place is handed to the oldest waiter directly, so no request is overtaken.
-    Granian's ``--backpressure`` is not a substitute: it caps connections, not requests, and
-    idle keep-alive connections then starve the others.
-
-    The fast path (a free place, nobody waiting) is one comparison and one addition.
-    """
-
-    __slots__ = ("inside", "limit", "waiters")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.inside = 0
-        self.waiters: deque[asyncio.Future[None]] = deque()
-
-    async def enter(self) -> None:
-        if self.inside < self.limit and not self.waiters:
-            self.inside += 1
-            return
-        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiters.append(place)
-        try:
-            await place  # the place is handed over with ``inside`` already counted
-        except asyncio.CancelledError:
-            if place.done() and not place.cancelled():
-                self.leave()  # handed over just before the cancellation: pass it on
-            else:
-                self.waiters.remove(place)
-            raise
-
-    def leave(self) -> None:
-        while self.waiters:
-            place = self.waiters.popleft()
-            if not place.done():
-                place.set_result(None)
-                return
-        self.inside -= 1
 
 
 class KitMiddleware:
