@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar, get
 from litestar import Response as LitestarResponse
 from litestar.background_tasks import BackgroundTask
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, ResponseHeader
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import AsyncTestClient
 
@@ -48,6 +48,26 @@ def test_the_short_path_sends_exactly_what_litestar_would(
     theirs = LitestarResponse(**init).to_asgi_response(None, None, **call)  # type: ignore[arg-type]
     assert isinstance(ours, _PreparedResponse)
     assert _wire(ours) == _wire(theirs)
+
+
+_ATTRIBUTES = ("content", "background", "cookies", "encoding", "headers", "media_type", "status_code")
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        *[c[1] for c in CASES],
+        {"content": None, "headers": [ResponseHeader(name="X-A", value="1")]},
+        {"content": None, "cookies": {"k": "v"}},
+        {"content": None, "type_encoders": {Body: str}},
+    ],
+)
+def test_the_constructor_leaves_the_same_state_as_litestars(init: dict[str, Any]) -> None:
+    ours, theirs = Response(**init), LitestarResponse(**init)
+    for name in _ATTRIBUTES:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.response_type_encoders == theirs.response_type_encoders
+    assert ours.headers is not init.get("headers")  # a copy, as Litestar makes
 
 
 @pytest.mark.parametrize(

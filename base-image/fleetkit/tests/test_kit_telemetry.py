@@ -13,14 +13,17 @@ import asyncpg
 import pytest
 from kit_support import kit_settings
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, TraceIdRatioBased
+from opentelemetry.trace.span import TraceState
 
 from fleetkit import telemetry
 from fleetkit.db import open_pool
-from fleetkit.telemetry import TracedConnection
+from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds
 
 
 @pytest.fixture
@@ -122,3 +125,86 @@ def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None
         "server.address": "db.example",
         "server.port": 6432,
     }
+
+
+# --- request spans: the sampling decision taken without the SDK for unsampled requests ---
+
+
+def _server_spans(ratio: float) -> tuple[ServerSpans, _StagedIds, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    ids = _StagedIds()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(ratio)), id_generator=ids)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return ServerSpans(provider.get_tracer("test.http"), ids, ratio), ids, exporter
+
+
+def _remote(trace_id: int, sampled: bool, state: str = "") -> Context:
+    flags = trace.TraceFlags(trace.TraceFlags.SAMPLED if sampled else trace.TraceFlags.DEFAULT)
+    span_context = trace.SpanContext(
+        trace_id, 0xABC, is_remote=True, trace_flags=flags, trace_state=TraceState.from_header([state] if state else [])
+    )
+    return trace.set_span_in_context(trace.NonRecordingSpan(span_context))
+
+
+@pytest.mark.parametrize("low_bits", [0, (1 << 62) - 1])
+def test_a_root_whose_trace_id_falls_under_the_ratio_is_the_sdks_sampled_span_with_that_id(
+    low_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spans, ids, exporter = _server_spans(0.25)  # bound: 2^62
+    drawn = (0x1234 << 64) | low_bits
+    monkeypatch.setattr(RandomIdGenerator, "generate_trace_id", lambda self: drawn)
+    span = spans.start("GET /v1/x", None)
+    assert span.is_recording()
+    assert span.get_span_context().trace_id == drawn
+    assert span.get_span_context().trace_flags.sampled
+    span.end()
+    assert [s.name for s in exporter.get_finished_spans()] == ["GET /v1/x"]
+    assert ids.staged == 0  # consumed by that span
+
+
+@pytest.mark.parametrize("low_bits", [1 << 62, (1 << 64) - 1])
+def test_a_root_over_the_ratio_is_a_bare_unsampled_span_that_still_carries_ids(
+    low_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spans, ids, exporter = _server_spans(0.25)
+    drawn = (0x99 << 64) | low_bits
+    monkeypatch.setattr(RandomIdGenerator, "generate_trace_id", lambda self: drawn)
+    span = spans.start("GET /v1/x", None)
+    context = span.get_span_context()
+    assert not span.is_recording()
+    assert context.trace_id == drawn
+    assert context.span_id != 0
+    assert not context.trace_flags.sampled
+    span.end()
+    assert exporter.get_finished_spans() == ()
+    assert ids.staged == 0
+
+
+def test_the_sampled_share_of_roots_is_the_ratio() -> None:
+    spans, _ids, exporter = _server_spans(0.1)
+    for _ in range(20_000):
+        spans.start("GET /v1/x", None).end()
+    assert 1_700 < len(exporter.get_finished_spans()) < 2_300  # 2,000 expected, sd 42: seven sd either side
+
+
+def test_an_unsampled_caller_gets_an_unsampled_child_in_its_trace_with_its_state() -> None:
+    spans, _ids, exporter = _server_spans(1.0)
+    span = spans.start("GET /v1/x", _remote(0xFEED, sampled=False, state="vendor=1"))
+    context = span.get_span_context()
+    assert not span.is_recording()
+    assert context.trace_id == 0xFEED
+    assert context.span_id not in (0, 0xABC)
+    assert context.trace_state.get("vendor") == "1"
+    span.end()
+    assert exporter.get_finished_spans() == ()
+
+
+def test_a_sampled_caller_gets_a_recorded_child_of_its_span() -> None:
+    spans, _ids, exporter = _server_spans(0.0)  # the caller's decision wins over the ratio
+    span = spans.start("GET /v1/x", _remote(0xFEED, sampled=True))
+    assert span.is_recording()
+    span.end()
+    (finished,) = exporter.get_finished_spans()
+    assert finished.context.trace_id == 0xFEED
+    assert finished.parent is not None
+    assert finished.parent.span_id == 0xABC

@@ -104,10 +104,10 @@ def kit_lifespan(
         async with AsyncExitStack() as stack:
             tracing = setup_tracing(settings)
             if tracing is not None:
-                runtime.tracer, exporter = tracing
-                exporter.start()
+                runtime.tracer, runtime.server_spans = tracing.tracer, tracing.server_spans
+                tracing.exporter.start()
                 stack.callback(shutdown_tracing)
-                stack.push_async_callback(exporter.close, budget)
+                stack.push_async_callback(tracing.exporter.close, budget)
             runtime.pool = await open_pool(
                 settings, observe_wait=runtime.metrics.pool_wait.observe, tracer=runtime.tracer
             )

@@ -38,8 +38,6 @@ __all__ = ["KitMiddleware", "RouteSpec"]
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
-#: The parent of a request that carries no trace headers (what the propagator would return).
-_NO_PARENT = otel_context.Context()
 _PROBLEM_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", PROBLEM_JSON.encode()),)
 _UNAUTHORIZED = msgspec.json.encode(
     Problem(title="Unauthorized", status=401, detail="A valid bearer access token is required.")
@@ -167,7 +165,7 @@ class KitMiddleware:
         rt.in_flight += 1
         status = 500
         token, traced, content_type = _scan_headers(scope["headers"])
-        span = self._start_span(scope, spec, method, traced) if rt.tracer is not None else None
+        span = self._start_span(scope, spec, method, traced) if rt.server_spans is not None else None
 
         async def send_wrapper(message: Any) -> None:
             nonlocal status
@@ -212,14 +210,14 @@ class KitMiddleware:
 
     def _start_span(self, scope: Any, spec: RouteSpec, method: str, traced: bool) -> _Span:
         """Start the request's server span (non-recording when the sampler says no) and make it current."""
-        parent = _NO_PARENT
+        parent = None
         if traced:
             carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS}
             parent = _PROPAGATOR.extract(carrier)
         name = spec.span_names.get(method)
         if name is None:
             name = spec.span_names[method] = f"{method} {spec.template}"
-        span = self.rt.tracer.start_span(name, context=parent, kind=trace.SpanKind.SERVER)  # type: ignore[union-attr]
+        span = self.rt.server_spans.start(name, parent)  # type: ignore[union-attr]
         return span, otel_context.attach(trace.set_span_in_context(span))
 
     def _admit(

@@ -7,7 +7,9 @@ a ``MutableScopeHeaders`` and fills ``content-type`` and ``content-length`` thro
 small GET's time in the framework (docs/performance.md). When a response has no cookies, no
 background task, no type encoders and is not a HEAD answer (every response in the fleet), this
 class builds the raw header list once and hands Litestar a ready ``ASGIResponse``; anything else
-takes Litestar's own path. ``tests`` compare both paths byte for byte.
+takes Litestar's own path. Its constructor likewise skips Litestar's ``isinstance(..., Mapping)``
+checks (typing generics, slow) when headers come as a plain dict and there are no cookies.
+The kit tests compare both paths byte for byte.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from litestar.background_tasks import BackgroundTask, BackgroundTasks
     from litestar.connection import Request
     from litestar.datastructures import Cookie
-    from litestar.types import TypeEncodersMap
+    from litestar.types import ResponseCookies, ResponseHeaders, TypeEncodersMap
 
 __all__ = ["Response"]
 
@@ -58,6 +60,40 @@ class _PreparedResponse(ASGIResponse):
 class Response(LitestarResponse[T]):
     __slots__ = ()
 
+    def __init__(
+        self,
+        content: T,
+        *,
+        background: BackgroundTask | BackgroundTasks | None = None,
+        cookies: ResponseCookies | None = None,
+        encoding: str = "utf-8",
+        headers: ResponseHeaders | None = None,
+        media_type: MediaType | str | None = None,
+        status_code: int | None = None,
+        type_encoders: TypeEncodersMap | None = None,
+    ) -> None:
+        if cookies is not None or type_encoders is not None or not (headers is None or type(headers) is dict):
+            super().__init__(
+                content,
+                background=background,
+                cookies=cookies,
+                encoding=encoding,
+                headers=headers,
+                media_type=media_type,
+                status_code=status_code,
+                type_encoders=type_encoders,
+            )
+            return
+        # What Litestar's __init__ does for these arguments, without its typing.Mapping checks.
+        self.content = content
+        self.background = background
+        self.cookies = []
+        self.encoding = encoding
+        self.headers = dict(headers) if headers else {}
+        self.media_type = media_type
+        self.status_code = status_code
+        self.response_type_encoders = dict(self.type_encoders) if self.type_encoders else {}
+
     def to_asgi_response(
         self,
         app: Litestar | None,
@@ -72,7 +108,6 @@ class Response(LitestarResponse[T]):
         status_code: int | None = None,
         type_encoders: TypeEncodersMap | None = None,
     ) -> ASGIResponse:
-        cookie_list = list(cookies) if cookies is not None else []
         if (
             app is not None
             or background is not None
@@ -82,13 +117,13 @@ class Response(LitestarResponse[T]):
             or type_encoders
             or self.response_type_encoders
             or self.cookies
-            or cookie_list
+            or cookies  # Litestar passes a list; anything else non-empty-looking takes its path
         ):
             return super().to_asgi_response(
                 app,
                 request,
                 background=background,
-                cookies=cookie_list,
+                cookies=cookies,
                 encoded_headers=encoded_headers,
                 headers=headers,
                 is_head_response=is_head_response,
@@ -98,7 +133,8 @@ class Response(LitestarResponse[T]):
             )
         media = get_enum_string_value(self.media_type or media_type or MediaType.JSON)
         status = self.status_code or status_code or HTTP_200_OK
-        body = self.render(self.content, media, default_serializer)
+        content = self.content
+        body: bytes = content if isinstance(content, bytes) else self.render(content, media, default_serializer)
         merged = {**headers, **self.headers} if headers else self.headers
         raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()]
         if status in _NO_BODY_STATUSES or status < HTTP_200_OK:
@@ -109,10 +145,15 @@ class Response(LitestarResponse[T]):
                 )
                 raise ImproperlyConfiguredException(msg)
             return _PreparedResponse(status, raw, b"")
-        names = {name for name, _ in raw}
-        if b"content-type" not in names:
+        has_type = has_length = False
+        for name, _ in raw:
+            if name == b"content-type":
+                has_type = True
+            elif name == b"content-length":
+                has_length = True
+        if not has_type:
             content_type = f"{media}; charset={self.encoding}" if media.startswith("text/") else media
             raw.append((b"content-type", content_type.encode("latin-1")))
-        if b"content-length" not in names:
+        if not has_length:
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         return _PreparedResponse(status, raw, body)

@@ -20,6 +20,7 @@ from fleetkit.tasks import BackgroundTasks
 
 if TYPE_CHECKING:
     from fleetkit.db import KitPool
+    from fleetkit.telemetry import ServerSpans
 
 __all__ = ["Health", "Runtime"]
 
@@ -44,6 +45,7 @@ class Runtime:
         "limiter",
         "metrics",
         "pool",
+        "server_spans",
         "settings",
         "strict_limiter",
         "tasks",
@@ -73,3 +75,4 @@ class Runtime:
         self.keys: KeySource | None = None
         self.verifier: TokenVerifier | None = None
         self.tracer: trace.Tracer | None = None
+        self.server_spans: ServerSpans | None = None

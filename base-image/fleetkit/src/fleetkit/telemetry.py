@@ -18,14 +18,16 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from fleetkit.otlp import LoopSpanExporter
 from fleetkit.settings import KitSettings
 
-__all__ = ["TracedConnection", "connection_class", "setup_tracing", "shutdown_tracing"]
+__all__ = ["ServerSpans", "TracedConnection", "Tracing", "connection_class", "setup_tracing", "shutdown_tracing"]
 
 
 #: What a query may raise that marks its span as failed (the exception itself propagates).
@@ -111,6 +113,78 @@ def _database_attributes(dsn: str) -> dict[str, str | int]:
     return attributes
 
 
+#: What TraceIdRatioBased compares: the low 64 bits of the trace id.
+_TRACE_ID_LIMIT = (1 << 64) - 1
+_UNSAMPLED = trace.TraceFlags(trace.TraceFlags.DEFAULT)
+_NO_PARENT = Context()
+
+
+class _StagedIds(RandomIdGenerator):
+    """The SDK's random ids, except one trace id staged by ``ServerSpans`` for the next root span."""
+
+    def __init__(self) -> None:
+        self.staged = 0
+
+    def generate_trace_id(self) -> int:
+        staged, self.staged = self.staged, 0
+        return staged or super().generate_trace_id()
+
+
+class ServerSpans:
+    """Starts the request spans: the SDK for sampled requests, a bare non-recording span otherwise.
+
+    The provider samples parent-based with ``TraceIdRatioBased(ratio)``. For the unsampled
+    requests (90% by default) the SDK's ``start_span`` runs both samplers, builds attribute
+    containers and a span object that records nothing; here the same decision is taken directly
+    (the root rule is TraceIdRatioBased's own: the trace id's low 64 bits below ``ratio * 2^64``)
+    and only a ``NonRecordingSpan`` with fresh ids is made, which is all that propagation and
+    log correlation need. A sampled root's trace id is staged in the provider's id generator,
+    so the SDK span carries the very id that was sampled and its sampler agrees.
+    """
+
+    __slots__ = ("_bound", "_ids", "_tracer")
+
+    def __init__(self, tracer: trace.Tracer, ids: _StagedIds, ratio: float) -> None:
+        self._tracer = tracer
+        self._ids = ids
+        self._bound = round(ratio * (_TRACE_ID_LIMIT + 1))
+
+    def start(self, name: str, parent: Context | None) -> trace.Span:
+        """The server span of a request; ``parent`` is the extracted incoming context, if any."""
+        ids = self._ids
+        if parent is None:
+            trace_id = ids.generate_trace_id()
+            if trace_id & _TRACE_ID_LIMIT < self._bound:
+                ids.staged = trace_id
+                return self._tracer.start_span(name, context=_NO_PARENT, kind=trace.SpanKind.SERVER)
+            return trace.NonRecordingSpan(
+                trace.SpanContext(trace_id, ids.generate_span_id(), is_remote=False, trace_flags=_UNSAMPLED)
+            )
+        remote = trace.get_current_span(parent).get_span_context()
+        if remote.is_valid and not remote.trace_flags.sampled:
+            return trace.NonRecordingSpan(
+                trace.SpanContext(
+                    remote.trace_id,
+                    ids.generate_span_id(),
+                    is_remote=False,
+                    trace_flags=_UNSAMPLED,
+                    trace_state=remote.trace_state,
+                )
+            )
+        return self._tracer.start_span(name, context=parent, kind=trace.SpanKind.SERVER)
+
+
+class Tracing:
+    """What ``setup_tracing`` opens: the tracer, the request-span starter and the exporter."""
+
+    __slots__ = ("exporter", "server_spans", "tracer")
+
+    def __init__(self, tracer: trace.Tracer, server_spans: ServerSpans, exporter: LoopSpanExporter) -> None:
+        self.tracer = tracer
+        self.server_spans = server_spans
+        self.exporter = exporter
+
+
 def _env_int(name: str, default: int) -> int:
     try:
         return max(1, int(os.environ.get(name, default)))
@@ -118,7 +192,7 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-def setup_tracing(settings: KitSettings) -> tuple[trace.Tracer, LoopSpanExporter] | None:
+def setup_tracing(settings: KitSettings) -> Tracing | None:
     """Install the process's tracer provider; None when no collector is configured.
 
     The exporter sends from the event loop: ``start()`` it in the running loop and ``await
@@ -135,9 +209,9 @@ def setup_tracing(settings: KitSettings) -> tuple[trace.Tracer, LoopSpanExporter
             "service.instance.id": f"{socket.gethostname()}-{os.getpid()}",
         }
     )
-    provider = TracerProvider(
-        resource=resource, sampler=ParentBased(TraceIdRatioBased(settings.otel_traces_sampler_arg))
-    )
+    ids = _StagedIds()
+    ratio = settings.otel_traces_sampler_arg
+    provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(ratio)), id_generator=ids)
     endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
     exporter = LoopSpanExporter(
         endpoint,
@@ -151,7 +225,8 @@ def setup_tracing(settings: KitSettings) -> tuple[trace.Tracer, LoopSpanExporter
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
-    return provider.get_tracer("fleetkit"), exporter
+    tracer = provider.get_tracer("fleetkit")
+    return Tracing(tracer, ServerSpans(tracer, ids, ratio), exporter)
 
 
 def shutdown_tracing() -> None:
