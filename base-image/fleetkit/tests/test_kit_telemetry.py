@@ -121,7 +121,6 @@ def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None
         "db.system": "postgresql",
         "db.system.name": "postgresql",
         "db.namespace": "shop",
-        "db.name": "shop",
         "server.address": "db.example",
         "server.port": 6432,
     }

@@ -253,9 +253,9 @@ class KitMiddleware:
 def _end_span(started: _Span, method: str, template: str, status: int) -> None:
     span, ctx_token = started
     if span.is_recording():
-        span.set_attribute("http.request.method", method)
-        span.set_attribute("http.route", template)
-        span.set_attribute("http.response.status_code", status)
+        span.set_attributes(
+            {"http.request.method": method, "http.route": template, "http.response.status_code": status}
+        )
         if status >= 500:
             span.set_status(trace.StatusCode.ERROR)
     span.end()

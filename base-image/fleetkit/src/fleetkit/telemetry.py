@@ -44,7 +44,7 @@ def _query_span(conn: TracedConnection, query: str) -> trace.Span | None:
     tracer = conn.tracer
     if tracer is None or not trace.get_current_span().is_recording():
         return None
-    attributes = {**conn.span_attributes, "db.statement": query, "db.query.text": query}
+    attributes = {**conn.span_attributes, "db.query.text": query}
     return tracer.start_span(_operation(query), kind=trace.SpanKind.CLIENT, attributes=attributes)
 
 
@@ -74,8 +74,8 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
     the span's attributes for every query before asking whether anything records, and adds a
     wrapt layer to each call; on the benchmark's one-query GET that was about a tenth of the
     request (docs/performance.md). Here an unsampled request pays one context lookup per query.
-    Spans carry ``db.system`` / ``db.system.name``, ``db.namespace`` / ``db.name``,
-    ``server.address``, ``server.port`` and the statement (``db.statement``, ``db.query.text``:
+    Spans carry ``db.system`` / ``db.system.name``, ``db.namespace``, ``server.address``,
+    ``server.port`` and the statement (``db.query.text``:
     parameters are never recorded); their parent is the current span. Cursors are not traced.
     """
 
@@ -105,7 +105,7 @@ def _database_attributes(dsn: str) -> dict[str, str | int]:
     name = url.path.lstrip("/") or (url.username or "")
     attributes: dict[str, str | int] = {"db.system": "postgresql", "db.system.name": "postgresql"}
     if name:
-        attributes["db.namespace"] = attributes["db.name"] = name
+        attributes["db.namespace"] = name
     if url.hostname:
         attributes["server.address"] = url.hostname
     with contextlib.suppress(ValueError):
