@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -10,7 +13,7 @@ from litestar import Litestar, get
 from litestar import Response as LitestarResponse
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie, ResponseHeader
-from litestar.exceptions import ImproperlyConfiguredException
+from litestar.exceptions import ImproperlyConfiguredException, SerializationException
 from litestar.testing import AsyncTestClient
 
 from fleetkit.responses import Response, _PreparedResponse
@@ -33,6 +36,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("explicit-length", {"content": b"abc", "headers": {"Content-Length": "3"}}, {}),
     ("layer-headers", {"content": Body("c", 3), "headers": {"ETag": '"1"'}}, {"headers": {"X-L": "l", "ETag": '"0"'}}),
     ("handler-media-type", {"content": "plain"}, {"media_type": "text/plain", "status_code": 202}),
+    ("types", {"content": {"id": UUID(int=7), "at": datetime(2026, 11, 26, tzinfo=UTC), "p": PurePosixPath("/a")}}, {}),
 ]  # fmt: skip
 
 
@@ -84,6 +88,15 @@ def test_anything_unusual_takes_litestars_own_path(extra: dict[str, Any]) -> Non
     content = None if extra.get("is_head_response") else Body("d", 4)
     response = Response(content).to_asgi_response(None, None, **extra)  # type: ignore[arg-type]
     assert not isinstance(response, _PreparedResponse)
+
+
+def test_an_unencodable_body_fails_as_litestars_does() -> None:
+    errors = []
+    for cls in (Response, LitestarResponse):
+        with pytest.raises(SerializationException) as caught:
+            cls({"x": object()}).to_asgi_response(None, None)  # type: ignore[arg-type]
+        errors.append(type(caught.value))
+    assert errors[0] is errors[1]
 
 
 def test_a_body_on_a_no_content_status_is_refused_as_litestar_refuses_it() -> None:

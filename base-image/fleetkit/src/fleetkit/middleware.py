@@ -131,10 +131,11 @@ async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[
 
 
 class KitMiddleware:
-    __slots__ = ("app", "gate", "rt", "specs")
+    __slots__ = ("app", "debug", "gate", "rt", "specs")
 
     def __init__(self, app: Any, runtime: Runtime) -> None:
         self.app = app
+        self.debug = runtime.settings.log_level == "debug"
         self.rt = runtime
         self.specs: dict[int, RouteSpec] = {}
         # Twice the pool: enough for routes that wait on peers rather than the database, few
@@ -201,9 +202,9 @@ class KitMiddleware:
         (spec.red.get(method) or spec.new_red(method, self.rt)).observe(status, elapsed)
         if status >= 500:
             log.error("request_failed", method=method, route=spec.template, status=status)
-        else:
-            # One line per request at debug level; a no-op call at the default info level. With
-            # LOG_LEVEL=debug every request leaves a line that joins its trace (trace_id, span_id).
+        elif self.debug:
+            # One line per request at debug level (not even a call otherwise). With LOG_LEVEL=debug
+            # every request leaves a line that joins its trace (trace_id, span_id).
             log.debug("request_finished", method=method, route=spec.template, status=status)
         if span is not None:
             _end_span(span, method, spec.template, status)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
 from litestar import Response as LitestarResponse
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import MediaType
-from litestar.exceptions import ImproperlyConfiguredException
+from litestar.exceptions import ImproperlyConfiguredException, SerializationException
 from litestar.response.base import ASGIResponse
 from litestar.serialization import default_serializer
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
@@ -38,6 +39,9 @@ __all__ = ["Response"]
 
 T = TypeVar("T")
 _NO_BODY_STATUSES = frozenset({HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED})
+#: The fleet's JSON media types, encoded as Litestar's render would (its default type encoders).
+_JSON_MEDIA_TYPES = frozenset({"application/json", "application/problem+json"})
+_JSON = msgspec.json.Encoder(enc_hook=default_serializer)
 
 
 class _PreparedResponse(ASGIResponse):
@@ -134,7 +138,16 @@ class Response(LitestarResponse[T]):
         media = get_enum_string_value(self.media_type or media_type or MediaType.JSON)
         status = self.status_code or status_code or HTTP_200_OK
         content = self.content
-        body: bytes = content if isinstance(content, bytes) else self.render(content, media, default_serializer)
+        body: bytes
+        if isinstance(content, bytes):
+            body = content
+        elif media in _JSON_MEDIA_TYPES:
+            try:
+                body = _JSON.encode(content)
+            except (TypeError, msgspec.EncodeError) as exc:  # as Litestar's encode_json does
+                raise SerializationException(str(exc)) from exc
+        else:
+            body = self.render(content, media, default_serializer)
         merged = {**headers, **self.headers} if headers else self.headers
         raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()]
         if status in _NO_BODY_STATUSES or status < HTTP_200_OK:
