@@ -98,8 +98,12 @@ def _raw(port: int, payload: bytes, timeout: float = 10) -> bytes:
             return repr(exc).encode()
 
 
-@pytest.mark.parametrize("size", [500_000, 4_000_000])
+@pytest.mark.parametrize("size", [200_000, 500_000, 4_000_000])
 def test_huge_headers_are_refused_and_the_service_carries_on(fleet, services, size):
+    """Above the 128 KiB HTTP/1 buffer (scripts/fleet.py, the chart, the image) a head is a 431.
+
+    With Granian's default buffer a 500 KB header was answered 200 about one time in three.
+    """
     for service in services:
         port = fleet.ports[service]
         answer = _raw(port, b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n")

@@ -96,6 +96,8 @@ seccompProfile:
   value: {{ $g.http1KeepAlive | quote }}
 - name: GRANIAN_HTTP1_HEADER_READ_TIMEOUT
   value: {{ $g.http1HeaderReadTimeoutMs | quote }}
+- name: GRANIAN_HTTP1_BUFFER_SIZE
+  value: {{ $g.http1BufferSize | quote }}
 - name: GRANIAN_BACKLOG
   value: {{ $g.backlog | quote }}
 - name: GRANIAN_BACKPRESSURE

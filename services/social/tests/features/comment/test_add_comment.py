@@ -30,7 +30,7 @@ async def test_post_comments_answers_201_404_and_names_a_bad_text(client, token_
     assert created.json()["post_id"] == post_id
     missing = await client.post(f"/v1/posts/{new_id()}/comments", json={"text": "x"}, headers=headers)
     assert missing.status_code == 404
-    for body in ({"text": "x" * 1001}, {"text": ""}, {"text": "ok", "post_id": post_id}):
+    for body in ({"text": "x" * 1001}, {"text": ""}, {"text": "a\u0000b"}, {"text": "ok", "post_id": post_id}):
         bad = await client.post(f"/v1/posts/{post_id}/comments", json=body, headers=headers)
         assert bad.status_code == 400, body
         assert bad.headers["content-type"] == "application/problem+json"

@@ -6,6 +6,7 @@ from fleetkit.ids import new_id
 from social.avatar_directory import AvatarsUnavailable
 from social.features.post.publish.command import PublishPost
 from social.features.post.publish.handler import AvatarNotYours, PostPublished, publish_post
+from social.features.post.publish.schema import NOT_BLANK
 
 
 async def test_a_post_without_avatar_shows_the_default_author_name_in_the_feed(pool: asyncpg.Pool, directory, bearer):
@@ -100,6 +101,7 @@ async def test_post_v1_posts_names_the_bad_field(client, token_for):
     cases = [
         ({"text": ""}, "text"),
         ({"text": "   "}, "text"),
+        ({"text": "fine\u0000then"}, "text"),  # PostgreSQL cannot store U+0000; the schema says so
         ({"text": "x" * 2001}, "text"),
         ({}, "text"),
         ({"text": "ok", "avatar_id": "not-a-uuid"}, "avatar_id"),
@@ -110,6 +112,18 @@ async def test_post_v1_posts_names_the_bad_field(client, token_for):
         assert response.status_code == 400, body
         assert response.headers["content-type"] == "application/problem+json"
         assert field in response.json()["detail"], (body, response.json())
+
+
+async def test_a_nul_in_the_text_is_refused_at_the_boundary_as_the_schema_says(client, token_for):
+    headers = {"Authorization": f"Bearer {token_for(new_id())}"}
+    response = await client.post("/v1/posts", json={"text": "fine\u0000then"}, headers=headers)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert detail.startswith("Invalid or missing: text.")  # the decoder names it; no database asked
+    assert "cannot be stored" not in detail
+    document = (await client.get("/docs/openapi.json")).json()
+    schema = next(v for k, v in document["components"]["schemas"].items() if k.endswith("PublishPostRequest"))
+    assert schema["properties"]["text"]["pattern"] == NOT_BLANK
 
 
 async def test_post_v1_posts_without_a_token_is_401(client):

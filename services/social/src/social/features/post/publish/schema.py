@@ -6,8 +6,10 @@ from uuid import UUID
 
 import msgspec
 
-#: At least one non-space character: a blank post is rejected at the boundary.
-NOT_BLANK = r"\S"
+#: At least one non-space character (a blank text is rejected at the boundary) and no U+0000
+#: anywhere (PostgreSQL's text cannot store it): both refused by the decoder with a 400 naming
+#: the field, and both stated in the OpenAPI document.
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 class PublishPostRequest(msgspec.Struct, forbid_unknown_fields=True):
