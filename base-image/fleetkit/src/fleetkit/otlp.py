@@ -6,8 +6,9 @@ socket call the exporter may take it for a whole switch interval, and the loop w
 default 10% sampling that cost the benchmark's small GET about 10% of its throughput
 (docs/performance.md), several times what encoding the spans costs. This processor does the
 same job on the loop: spans queue in a bounded deque as they end (``on_end``, the request's
-path: one append), and one task encodes them (the SDK's own OTLP protobuf encoder) in batches of
-at most ``max_batch`` spans, a few milliseconds each, and posts them with aiohttp.
+path: one append), and one task encodes them (``fleetkit.otlp_encode``: the OTLP protobuf message
+written straight to bytes, checked against the SDK's encoder) in batches of at most
+``max_batch`` spans, and posts them with aiohttp.
 
 Semantics follow the SDK's batch processor and the OTLP/HTTP exporter: a full queue drops new
 spans (counted and logged, never blocking a request); ``429``/``502``/``503``/``504`` and
@@ -28,12 +29,12 @@ from typing import Any
 
 import aiohttp
 from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.util.re import parse_env_headers
 
 from fleetkit.logging import get_logger
+from fleetkit.otlp_encode import SpanEncoder
 
 __all__ = ["LoopSpanExporter"]
 
@@ -77,6 +78,7 @@ class LoopSpanExporter(SpanProcessor):
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._encoder = SpanEncoder()
 
     # --- SpanProcessor (called by the SDK) ---
 
@@ -145,17 +147,27 @@ class LoopSpanExporter(SpanProcessor):
         with suppress_instrumentation():
             async with aiohttp.ClientSession(timeout=timeout, headers=self._headers) as session:
                 while not self._stopping:
-                    with contextlib.suppress(TimeoutError):
+                    try:
                         await asyncio.wait_for(wake.wait(), self.delay_s)
+                        full_batches_only = True  # nudged: a batch is full
+                    except TimeoutError:
+                        full_batches_only = False  # the delay passed: send what there is
                     wake.clear()
-                    await self._send_queued(session)
-                await self._send_queued(session)
+                    await self._send_queued(session, full_batches_only=full_batches_only and not self._stopping)
+                await self._send_queued(session, full_batches_only=False)
 
-    async def _send_queued(self, session: aiohttp.ClientSession) -> None:
+    async def _send_queued(self, session: aiohttp.ClientSession, *, full_batches_only: bool) -> None:
+        """Send batches of ``max_batch``; the remainder too unless ``full_batches_only``.
+
+        While one batch is posted, requests keep ending spans; sending whatever had arrived
+        meanwhile would post a stream of small batches, each paying aiohttp's fixed cost per
+        request (under load that was most of the exporter's time). The remainder waits for the
+        next full batch or the next ``delay_s``.
+        """
         queue = self._queue
-        while queue:
+        while len(queue) >= self.max_batch or (queue and not full_batches_only):
             batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
-            body = encode_spans(batch).SerializeToString()
+            body = self._encoder.encode(batch)
             await self._post(session, body, len(batch))
 
     async def _post(self, session: aiohttp.ClientSession, body: bytes, count: int) -> None:
