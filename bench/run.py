@@ -564,27 +564,19 @@ def main() -> int:
         keys = fleetlib.generate_keys(WORK / "keys")
         for service in ("identity", "avatars", "social"):
             fleetlib.migrate(service, fleet_env(service, dsns, keys, extra))
-        identity = up(
-            Server(
-                "identity",
-                granian("identity", PORTS["identity"], 1),
-                fleet_env("identity", dsns, keys, extra),
-                PORTS["identity"],
-            )
-        )
+
+        def up_service(service: str) -> Server:
+            """A fleet service with one worker on its own port, the run's environment."""
+            env = fleet_env(service, dsns, keys, extra)
+            return up(Server(service, granian(service, PORTS[service], 1), env, PORTS[service]))
+
+        identity = up_service("identity")
         token, account_id = asyncio.run(seed_token(identity.url))
         target = args.target
         avatar_id = None
         if target in ("auto", "avatars"):
             try:
-                avatars = up(
-                    Server(
-                        "avatars",
-                        granian("avatars", PORTS["avatars"], 1),
-                        fleet_env("avatars", dsns, keys, extra),
-                        PORTS["avatars"],
-                    )
-                )
+                avatars = up_service("avatars")
                 avatar_id = asyncio.run(seed_avatar(avatars.url, token))
                 target = "avatars"
             except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
@@ -765,14 +757,7 @@ def main() -> int:
 
         if "3" in scenarios:
             try:
-                social = up(
-                    Server(
-                        "social",
-                        granian("social", PORTS["social"], 1),
-                        fleet_env("social", dsns, keys, extra),
-                        PORTS["social"],
-                    )
-                )
+                social = up_service("social")
                 asyncio.run(seed_posts(social.url, token, avatar_id, 60))
                 print("\nscenario 3: GET /v1/feed (one page of 20, authors' avatars from avatars)")
                 loads = {"fleet": Load(f"{social.url}/v1/feed", {"Authorization": f"Bearer {token}"})}
