@@ -64,7 +64,7 @@ def fleet_env(endpoint: str) -> dict[str, str]:
     return {
         "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
         "OTEL_TRACES_SAMPLER_ARG": "1.0",
-        # The kit exporter reads this (ms, as the SDK does); its 1 s default would slow every test.
+        # A kit setting (ms, as the SDK's variable): the 1 s default would slow every test.
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "OTEL_RESOURCE_ATTRIBUTES": "k8s.namespace.name=obs-test",
         "LOG_FORMAT": "json",

@@ -23,6 +23,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 
 from fleetkit.otlp import LoopSpanExporter
+from fleetkit.settings import KitSettings
+from fleetkit.telemetry import export_headers
 
 
 @dataclass
@@ -83,12 +85,19 @@ async def _eventually(condition: object, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_sampled_spans_arrive_in_bounded_batches_with_the_configured_headers(
-    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20abc,x-tenant=t1")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=t2")
-    exporter = LoopSpanExporter(receiver.endpoint, timeout_s=5, max_batch=4, delay_s=0.05)
+def test_export_headers_come_from_the_settings_as_the_sdk_parses_them() -> None:
+    settings = KitSettings(
+        service_name="t",
+        database_url="postgresql://x@127.0.0.1/x",
+        otel_exporter_otlp_headers="authorization=Bearer%20abc,x-tenant=t1",
+        otel_exporter_otlp_traces_headers="x-tenant=t2",
+    )
+    assert export_headers(settings) == {"authorization": "Bearer abc", "x-tenant": "t2"}
+
+
+async def test_sampled_spans_arrive_in_bounded_batches_with_the_configured_headers(receiver: Receiver) -> None:
+    headers = {"authorization": "Bearer abc", "x-tenant": "t2"}
+    exporter = LoopSpanExporter(receiver.endpoint, timeout_s=5, headers=headers, max_batch=4, delay_s=0.05)
     exporter.start()
     provider = _provider(exporter)
     instrumentor = AioHttpClientInstrumentor()
@@ -169,3 +178,11 @@ async def test_spans_ending_after_close_are_dropped(receiver: Receiver) -> None:
     _make_spans(_provider(exporter), 2)
     assert exporter.dropped == 2
     assert receiver.posts == 0
+
+
+async def test_running_flushes_what_is_queued_when_the_block_ends(receiver: Receiver) -> None:
+    exporter = LoopSpanExporter(receiver.endpoint, timeout_s=5, delay_s=60)
+    async with exporter.running(close_timeout=5):
+        _make_spans(_provider(exporter), 3)  # no full batch, no delay passed: only the exit sends them
+    assert receiver.names == ["op-0", "op-1", "op-2"]
+    assert exporter.exported == 3

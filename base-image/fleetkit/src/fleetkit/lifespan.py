@@ -105,9 +105,8 @@ def kit_lifespan(
             tracing = setup_tracing(settings)
             if tracing is not None:
                 runtime.tracer, runtime.server_spans = tracing.tracer, tracing.server_spans
-                tracing.exporter.start()
                 stack.callback(shutdown_tracing)
-                stack.push_async_callback(tracing.exporter.close, budget)
+                await stack.enter_async_context(tracing.exporter.running(budget))
             runtime.pool = await open_pool(
                 settings, observe_wait=runtime.metrics.pool_wait.observe, tracer=runtime.tracer
             )

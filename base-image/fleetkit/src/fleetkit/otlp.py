@@ -13,25 +13,25 @@ written straight to bytes, checked against the SDK's encoder) in batches of at m
 Semantics follow the SDK's batch processor and the OTLP/HTTP exporter: a full queue drops new
 spans (counted and logged, never blocking a request); ``429``/``502``/``503``/``504`` and
 connection failures are retried with exponential back-off within ``timeout_s``; other answers
-drop the batch. ``OTEL_EXPORTER_OTLP_HEADERS`` and ``OTEL_EXPORTER_OTLP_TRACES_HEADERS`` are
-sent as the SDK would. On shutdown the queue is flushed within the lifespan's budget. The
-exporter's own requests are not traced (instrumentation is suppressed in its task).
+drop the batch. The headers of ``OTEL_EXPORTER_OTLP_HEADERS`` and
+``OTEL_EXPORTER_OTLP_TRACES_HEADERS`` (kit settings) are sent as the SDK would. On shutdown the
+queue is flushed within the lifespan's budget. The exporter's own requests are not traced
+(instrumentation is suppressed in its task).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import threading
 from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
-from opentelemetry.util.re import parse_env_headers
 
 from fleetkit.logging import get_logger
 from fleetkit.otlp_encode import SpanEncoder
@@ -42,17 +42,11 @@ log = get_logger("fleetkit.otlp")
 _RETRYABLE = frozenset({429, 502, 503, 504})
 
 
-def _env_headers() -> dict[str, str]:
-    headers = dict(parse_env_headers(os.environ.get("OTEL_EXPORTER_OTLP_HEADERS", ""), liberal=True))
-    headers.update(parse_env_headers(os.environ.get("OTEL_EXPORTER_OTLP_TRACES_HEADERS", ""), liberal=True))
-    return headers
-
-
 class LoopSpanExporter(SpanProcessor):
     """A span processor that batches sampled spans and posts them from the event loop.
 
-    ``start()`` inside the running loop (the kit lifespan), ``await close(timeout)`` on the way
-    out. ``exported`` and ``dropped`` count spans.
+    ``async with exporter.running(close_timeout):`` in the kit lifespan (or ``start()`` and
+    ``await close(timeout)``). ``exported`` and ``dropped`` count spans.
     """
 
     def __init__(
@@ -60,6 +54,7 @@ class LoopSpanExporter(SpanProcessor):
         endpoint: str,
         *,
         timeout_s: float,
+        headers: Mapping[str, str] | None = None,
         max_queue: int = 2048,
         max_batch: int = 128,
         delay_s: float = 1.0,
@@ -72,12 +67,13 @@ class LoopSpanExporter(SpanProcessor):
         self.exported = 0
         self.dropped = 0
         self._queue: deque[ReadableSpan] = deque()
-        self._headers = {**_env_headers(), "Content-Type": "application/x-protobuf"}
+        self._headers = {**(headers or {}), "Content-Type": "application/x-protobuf"}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._due = False  # the delay passed: send a batch that is not full
         self._encoder = SpanEncoder()
 
     # --- SpanProcessor (called by the SDK) ---
@@ -106,6 +102,15 @@ class LoopSpanExporter(SpanProcessor):
 
     # --- the sending task ---
 
+    @asynccontextmanager
+    async def running(self, close_timeout: float) -> AsyncIterator[LoopSpanExporter]:
+        """Send spans while the block runs; flush what is queued on the way out."""
+        self.start()
+        try:
+            yield self
+        finally:
+            await self.close(close_timeout)
+
     def start(self) -> None:
         """Start the sending task on the running loop."""
         self._loop = asyncio.get_running_loop()
@@ -123,8 +128,7 @@ class LoopSpanExporter(SpanProcessor):
         _done, pending = await asyncio.wait({task}, timeout=timeout)
         if pending:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})  # its end, without raising the cancellation here
         self.dropped += len(self._queue)
         self._queue.clear()
         self.max_queue = 0  # nothing is sent any more
@@ -146,15 +150,20 @@ class LoopSpanExporter(SpanProcessor):
         timeout = aiohttp.ClientTimeout(total=self.timeout_s)
         with suppress_instrumentation():
             async with aiohttp.ClientSession(timeout=timeout, headers=self._headers) as session:
+                loop = asyncio.get_running_loop()
                 while not self._stopping:
-                    try:
-                        await asyncio.wait_for(wake.wait(), self.delay_s)
-                        full_batches_only = True  # nudged: a batch is full
-                    except TimeoutError:
-                        full_batches_only = False  # the delay passed: send what there is
+                    timer = loop.call_later(self.delay_s, self._tick)
+                    await wake.wait()  # a full batch, the delay, or the stop
+                    timer.cancel()
                     wake.clear()
-                    await self._send_queued(session, full_batches_only=full_batches_only and not self._stopping)
+                    due, self._due = self._due, False
+                    await self._send_queued(session, full_batches_only=not (due or self._stopping))
                 await self._send_queued(session, full_batches_only=False)
+
+    def _tick(self) -> None:
+        self._due = True
+        if self._wake is not None:
+            self._wake.set()
 
     async def _send_queued(self, session: aiohttp.ClientSession, *, full_batches_only: bool) -> None:
         """Send batches of ``max_batch``; the remainder too unless ``full_batches_only``.

@@ -32,6 +32,10 @@ class SettingsError(Exception):
     """Raised at start-up when a setting is missing or malformed; the message names it."""
 
 
+#: ``k=v,k2=v2`` (the OTLP exporters' header list), or nothing.
+HEADER_LIST = r"^\s*$|^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$"
+
+
 class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
     """What every fleet service reads. Service settings subclass this and add their own fields."""
 
@@ -103,6 +107,28 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         float,
         msgspec.Meta(ge=0, le=1, description="Parent-based ratio of new traces that are sampled."),
     ] = 0.1
+    otel_exporter_otlp_headers: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=HEADER_LIST,
+            description="Headers sent with every span export, as `k=v,k2=v2` (values URL-encoded).",
+        ),
+    ] = ""
+    otel_exporter_otlp_traces_headers: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=HEADER_LIST, description="More export headers, for traces only; they win over the general ones."
+        ),
+    ] = ""
+    otel_bsp_schedule_delay: Annotated[
+        int, msgspec.Meta(ge=1, le=60_000, description="Milliseconds between exports of a batch that is not full.")
+    ] = 1000
+    otel_bsp_max_queue_size: Annotated[
+        int, msgspec.Meta(ge=1, le=1_000_000, description="Spans waiting for export; beyond it new ones are dropped.")
+    ] = 2048
+    otel_bsp_max_export_batch_size: Annotated[
+        int, msgspec.Meta(ge=1, le=10_000, description="Most spans in one export (one batch holds the loop briefly).")
+    ] = 128
     shutdown_timeout_s: Annotated[
         Seconds, msgspec.Meta(description="Budget to close pools and tasks after the last request.")
     ] = 10.0

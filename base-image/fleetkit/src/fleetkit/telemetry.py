@@ -23,6 +23,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.util.re import parse_env_headers
 
 from fleetkit.otlp import LoopSpanExporter
 from fleetkit.settings import KitSettings
@@ -185,20 +186,21 @@ class Tracing:
         self.exporter = exporter
 
 
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
+def export_headers(settings: KitSettings) -> dict[str, str]:
+    """The headers of every span export, parsed as the SDK parses its variables (traces' win)."""
+    return {
+        **parse_env_headers(settings.otel_exporter_otlp_headers, liberal=True),
+        **parse_env_headers(settings.otel_exporter_otlp_traces_headers, liberal=True),
+    }
 
 
 def setup_tracing(settings: KitSettings) -> Tracing | None:
     """Install the process's tracer provider; None when no collector is configured.
 
-    The exporter sends from the event loop: ``start()`` it in the running loop and ``await
-    close()`` it on the way out. The SDK's batch settings keep their names and meaning
-    (``OTEL_BSP_SCHEDULE_DELAY`` in ms, ``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``);
-    the defaults differ (1 s and 128 spans, not 5 s and 512) so each batch holds the loop briefly.
+    The exporter sends from the event loop: run it with ``async with tracing.exporter.running(t)``.
+    The SDK's batch and header variables keep their names and meaning, read as kit settings
+    (``OTEL_BSP_*``, ``OTEL_EXPORTER_OTLP(_TRACES)_HEADERS``); the batch defaults differ (1 s and
+    128 spans, not 5 s and 512) so each batch holds the loop briefly.
     """
     if not settings.otel_exporter_otlp_endpoint:
         return None
@@ -216,9 +218,10 @@ def setup_tracing(settings: KitSettings) -> Tracing | None:
     exporter = LoopSpanExporter(
         endpoint,
         timeout_s=settings.http_total_timeout_s,
-        max_queue=_env_int("OTEL_BSP_MAX_QUEUE_SIZE", 2048),
-        max_batch=_env_int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 128),
-        delay_s=_env_int("OTEL_BSP_SCHEDULE_DELAY", 1000) / 1000,
+        headers=export_headers(settings),
+        max_queue=settings.otel_bsp_max_queue_size,
+        max_batch=settings.otel_bsp_max_export_batch_size,
+        delay_s=settings.otel_bsp_schedule_delay / 1000,
     )
     provider.add_span_processor(exporter)
     trace.set_tracer_provider(provider)
