@@ -163,6 +163,33 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes (all their threads), from /proc."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / _CLOCK_TICKS
+
+
+def _postgres_pids() -> list[int]:
+    """Every PostgreSQL process on the machine (the server and the backends of every client).
+
+    Only one implementation is driven at a time, so the database's CPU during a run is that
+    implementation's (plus whatever else the machine's other users send it: noise, as for req/s).
+    """
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError, ValueError):
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+    return pids
+
+
 class RssSampler:
     """Samples a server's RSS every 250 ms while wrk runs; keeps the peak."""
 
@@ -237,8 +264,18 @@ def run_wrk(load: Load, *, duration: float, connections: int, threads: int) -> d
 
 
 def measure(server: Server, load: Load, *, duration: float, connections: int, threads: int) -> dict[str, Any]:
+    """One wrk run, with the server's peak RSS and the CPU time it and PostgreSQL spent per request.
+
+    CPU per request is steadier than requests per second on a shared machine: other people's
+    load slows the clock, not the work each request takes.
+    """
+    pids, database = server.tree(), _postgres_pids()
+    server_cpu, database_cpu = _cpu_s(pids), _cpu_s(database)
     with RssSampler(server) as sampler:
         figures = run_wrk(load, duration=duration, connections=connections, threads=threads)
+    served = max(1, figures["requests"])
+    figures["server_cpu_us"] = (_cpu_s(pids) - server_cpu) * 1e6 / served
+    figures["database_cpu_us"] = (_cpu_s(database) - database_cpu) * 1e6 / served
     figures["rss_worker_kb"], figures["rss_total_kb"] = sampler.peak
     return figures
 
@@ -330,6 +367,8 @@ def summarise(rounds: list[dict[str, dict[str, Any]]], names: list[str]) -> dict
             "rps": _median(rows, "rps"),
             "p50_ms": _median(rows, "p50_ms"),
             "p99_ms": _median(rows, "p99_ms"),
+            "server_cpu_us": _median(rows, "server_cpu_us"),
+            "database_cpu_us": _median(rows, "database_cpu_us"),
             "errors": sum(r["errors"] for r in rows),
             "requests": sum(r["requests"] for r in rows),
             "rss_worker_kb": max(r["rss_worker_kb"] for r in rows),
@@ -376,7 +415,8 @@ def alternate(
                 after_round(name, row[name])
             print(
                 f"  round {index + 1}/{rounds} {name:<12} {row[name]['rps']:>9.0f} req/s  "
-                f"p50 {row[name]['p50_ms']:6.2f} ms  p99 {row[name]['p99_ms']:6.2f} ms  errors {row[name]['errors']}",
+                f"p50 {row[name]['p50_ms']:6.2f} ms  p99 {row[name]['p99_ms']:6.2f} ms  errors {row[name]['errors']}  "
+                f"cpu/req {row[name]['server_cpu_us']:5.0f} us + db {row[name]['database_cpu_us']:4.0f} us",
                 flush=True,
             )
         results.append(row)
@@ -384,7 +424,14 @@ def alternate(
 
 
 def profile(
-    server: Server, load: Load, *, seconds: float, connections: int, threads: int, gil: bool = False
+    server: Server,
+    load: Load,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    gil: bool = False,
+    blocking: bool = False,
 ) -> dict[str, Any]:
     """py-spy the server's worker while wrk drives it; write collapsed stacks and a summary.
 
@@ -394,9 +441,10 @@ def profile(
     pids = server.tree()
     worker = max(pids[1:] or pids, key=_rss_kb)
     raw = WORK / f"profile-{server.name}.txt"
+    flags = [*([] if blocking else ["--nonblocking"]), *(["--gil"] if gil else [])]
     spy = subprocess.Popen(
         ["uvx", "py-spy", "record", "--pid", str(worker), "--duration", str(int(seconds)), "--rate", "250",
-         "--format", "raw", "--nolineno", "--output", str(raw), "--nonblocking", *(["--gil"] if gil else [])],
+         "--format", "raw", "--nolineno", "--output", str(raw), *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -490,6 +538,11 @@ def main() -> int:
         "pointing at a patched copy of a package, to A/B a proposed change in the same run)",
     )
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
+    parser.add_argument(
+        "--profile-blocking",
+        action="store_true",
+        help="pause the worker for each sample: whole stacks (py-spy's --nonblocking, the default, can cut them)",
+    )
     parser.add_argument("--profile-impl", action="append", default=[], help="implementations to profile (fleet)")
     parser.add_argument(
         "--ceiling-asgi",
@@ -704,6 +757,7 @@ def main() -> int:
                         connections=args.connections,
                         threads=args.threads,
                         gil=args.profile_gil,
+                        blocking=args.profile_blocking,
                     )
                     for name in (args.profile_impl or ["fleet"])
                 }
@@ -883,11 +937,15 @@ def print_table(report: dict[str, Any]) -> None:
             print(f"\nscenario {key}: skipped ({scenario['skipped']})")
             continue
         print(f"\nscenario {key}: {scenario['name']}")
-        print(f"  {'impl':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MiB':>8}")
+        print(
+            f"  {'impl':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MiB':>8} "
+            f"{'cpu us/req':>10} {'db us/req':>9}"
+        )
         for name, row in scenario["implementations"].items():
             print(
-                f"  {name:<10} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-                f"{row['errors']:>7} {row['rss_worker_kb'] / 1024:>8.0f}"
+                f"  {name:<12} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                f"{row['errors']:>7} {row['rss_worker_kb'] / 1024:>8.0f} "
+                f"{row.get('server_cpu_us', 0):>10.0f} {row.get('database_cpu_us', 0):>9.0f}"
             )
         for name, value in scenario.get("ratios", {}).items():
             if value is not None:

@@ -1,0 +1,184 @@
+"""In-process cost of one request through the framework and the kit (issue 8's profiling aid).
+
+    uv run --frozen python bench/micro.py [--requests 20000] [--concurrency 20] [--sampling 0.1] [--otlp]
+
+Builds the avatars app exactly as Granian would (``create_app()``, its lifespan, the kit's pool
+on a fresh migrated database with one avatar) and calls it as an ASGI app, ``app(scope, receive,
+send)``, from ``--concurrency`` coroutines in the same event loop: ``GET /v1/avatars/{id}`` with a
+bearer token, the benchmark's scenario 1 without Granian and without the network client. It prints
+the process CPU time and the event-loop callbacks per request, which are steady on a shared
+machine where requests per second are not: an A/B of a kit change (run it before and after, or
+with ``PYTHONPATH`` pointing at a patched copy) shows differences of a few microseconds.
+
+Not a benchmark result: nothing here is compared with a peer. ``make bench`` is the measurement.
+``--otlp`` exports sampled spans to ``bench/sink.py`` (started here); without it tracing is off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SINK_PORT = 18920
+
+
+def _count_callbacks(loop: asyncio.AbstractEventLoop) -> list[int]:
+    """Count the callbacks the loop runs (every task step is one), by wrapping ``Handle._run``."""
+    counter = [0]
+    original = asyncio.Handle._run
+
+    def run(handle: asyncio.Handle) -> None:
+        counter[0] += 1
+        original(handle)
+
+    asyncio.Handle._run = run  # type: ignore[method-assign]
+    return counter
+
+
+async def _seed(dsn: str) -> Any:
+    import asyncpg
+
+    from avatars.features.avatar.complete_wizard.command import CompleteWizard
+    from avatars.features.avatar.complete_wizard.handler import complete_wizard
+    from avatars.features.avatar.start_wizard.command import StartWizard
+    from avatars.features.avatar.start_wizard.handler import start_wizard
+    from fleetkit.ids import new_id
+
+    owner = new_id()
+    async with asyncpg.create_pool(dsn, min_size=1, max_size=1) as pool:
+        draft = await start_wizard(
+            StartWizard(owner, "hexagon", ("#112233", "#FFFFFF", "#FFCC00"), ("hat",), "Micro"),
+            pool=pool,
+            ttl_s=3600,
+        )
+        done = await complete_wizard(CompleteWizard(draft.id, owner), pool=pool)
+    return owner, done.avatar.id  # type: ignore[union-attr]
+
+
+async def _drive(app: Any, path: str, token: str, *, requests: int, concurrency: int) -> dict[str, float]:
+    headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {token}".encode()), (b"accept", b"*/*")]
+    statuses: dict[int, int] = {}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses[message["status"]] = statuses.get(message["status"], 0) + 1
+
+    def scope() -> dict[str, Any]:
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": list(headers),
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+            "extensions": {},
+        }
+
+    left = requests
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await app(scope(), receive, send)
+
+    loop = asyncio.get_running_loop()
+    counter = _count_callbacks(loop)
+    started_wall, started_cpu, started_callbacks = time.perf_counter(), time.process_time(), counter[0]
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+    return {
+        "requests": requests,
+        "statuses": statuses,  # type: ignore[dict-item]
+        "wall_s": wall,
+        "rps": requests / wall,
+        "cpu_us_per_request": cpu * 1e6 / requests,
+        "callbacks_per_request": (counter[0] - started_callbacks) / requests,
+    }
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--warmup", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--sampling", type=float, default=0.1, help="OTEL_TRACES_SAMPLER_ARG (with --otlp)")
+    parser.add_argument("--otlp", action="store_true", help="trace, exporting to bench/sink.py")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs (each --requests long)")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from avatars.app import MIGRATIONS
+    from fleetkit.testing import create_database, drop_database, drop_template, make_template
+    from identity.tokens import KeyRing, generate_keys
+
+    template = await make_template("avatars", MIGRATIONS, f"micro_{os.getpid()}")
+    dsn = await create_database(template)
+    sink = None
+    try:
+        owner, avatar_id = await _seed(dsn)
+        keys = Path(tempfile.mkdtemp(prefix="micro-keys-"))
+        generate_keys(keys)
+        ring = KeyRing.from_folder(keys, issuer="fleet-identity", audience="fleet", ttl_s=3600)
+        token = ring.sign_access_token(owner, time.time()).token
+        os.environ.update(
+            {
+                "DATABASE_URL": dsn,
+                "AUTH_JWKS_URL": "http://127.0.0.1:9/unused",
+                "AVATARS_PUBLIC_BASE_URL": "http://avatars.micro/",
+                "RATE_LIMIT_RPS": "1000000",
+                "RATE_LIMIT_BURST": "1000000",
+                "LOG_FORMAT": "json",
+                "LOG_LEVEL": "info",
+                "DB_POOL_MAX_SIZE": "10",
+                "OTEL_TRACES_SAMPLER_ARG": str(args.sampling),
+            }
+        )
+        if args.otlp:
+            sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "sink.py"), str(SINK_PORT)])
+            os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{SINK_PORT}"
+            await asyncio.sleep(0.5)
+        from avatars.app import create_app
+        from fleetkit.auth import StaticKeySource
+
+        app = create_app(keys_factory=lambda runtime: StaticKeySource(ring.public))
+        path = f"/v1/avatars/{avatar_id}"
+        async with app.lifespan():
+            await _drive(app, path, token, requests=args.warmup, concurrency=args.concurrency)
+            for _ in range(args.repeat):
+                result = await _drive(app, path, token, requests=args.requests, concurrency=args.concurrency)
+                print(
+                    f"{result['cpu_us_per_request']:6.1f} us CPU/request  "
+                    f"{result['callbacks_per_request']:5.2f} loop callbacks/request  "
+                    f"{result['rps']:7.0f} req/s  statuses {result['statuses']}",
+                    flush=True,
+                )
+    finally:
+        if sink is not None:
+            sink.terminate()
+            sink.wait(10)
+        await drop_database(dsn)
+        await drop_template(template)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
