@@ -126,3 +126,37 @@ async def test_a_foreign_connection_is_refused_without_freeing_a_place(small_poo
         await other.close()
         await small_pool.release(held)
     assert small_pool._line.inside == 0
+
+
+async def test_an_acquire_that_has_to_open_a_connection_keeps_the_deadline_with_a_free_place() -> None:
+    """A free place in line means no timer of the kit's own: the connect timeout is the deadline.
+
+    The "database" accepts TCP connections and never answers (a hung server, not a refused
+    port): opening a connection would wait forever without a deadline.
+    """
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = await open_pool(
+        kit_settings(f"postgresql://kit@127.0.0.1:{port}/kit", db_pool_max_size=2, db_acquire_timeout_s=0.3)
+    )
+    try:
+        assert pool._line.try_enter()  # the fast path is what is being tested: a free place
+        pool._line.leave()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await pool.acquire()
+        assert 0.25 <= loop.time() - started < 2.0
+        assert accepted  # it did reach the server and wait on it
+        assert pool._line.inside == 0
+    finally:
+        pool.terminate()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

@@ -50,24 +50,43 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
         self._held: set[int] = set()
 
     async def _acquire(self, timeout: float | None) -> Any:
-        deadline = self._acquire_timeout if timeout is None else timeout
+        """A connection within the deadline; at most one timer, and none in the common case.
+
+        Past the line, asyncpg's queue always holds a connection holder for the acquirer (the
+        line admits at most ``max_size``, and a place is given back only once its holder is back
+        in the queue), so asyncpg's own acquire can only wait for a new connection to be opened,
+        which its connect timeout (the same deadline, ``timeout`` in ``open_pool``) bounds. So
+        asyncpg gets no timeout of its own (that was a ``wait_for`` and a timer per query), and
+        only an acquirer that waits in line runs under a deadline, one for the wait and the
+        acquire together. (asyncpg also reuses an acquire's timeout as the budget of its
+        release, another timer; without one, what a release may wait on, the ROLLBACK of an
+        abandoned transaction or the cancel request of an interrupted query, is bounded by
+        ``command_timeout``.)
+        """
         started = time.perf_counter()
         try:
-            if not self._line.try_enter():  # the common case costs no timer
-                async with asyncio.timeout(deadline):
+            if self._line.try_enter():
+                proxy = await self._acquire_in_line()
+            else:
+                async with asyncio.timeout(self._acquire_timeout if timeout is None else timeout):
                     await self._line.enter()
-            acquired = False
-            try:
-                proxy = await super()._acquire(max(0.0, deadline - (time.perf_counter() - started)))
-                acquired = True
-            finally:
-                if not acquired:
-                    self._line.leave()
+                    proxy = await self._acquire_in_line()
             self._held.add(id(proxy))
             return proxy
         finally:
             if self._observe_wait is not None:
                 self._observe_wait(time.perf_counter() - started)
+
+    async def _acquire_in_line(self) -> Any:
+        """asyncpg's acquire for an acquirer holding a place in line; the place is given back if it fails."""
+        acquired = False
+        try:
+            proxy = await super()._acquire(None)
+            acquired = True
+            return proxy
+        finally:
+            if not acquired:
+                self._line.leave()
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:
         try:
