@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -102,9 +103,20 @@ async def _drive(app: Any, path: str, token: str, *, requests: int, concurrency:
 
     loop = asyncio.get_running_loop()
     counter = _count_callbacks(loop)
+    collecting = {"gc_s": 0.0, "started": 0.0, "collections": 0}
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting["started"] = time.perf_counter()
+        else:
+            collecting["gc_s"] += time.perf_counter() - collecting["started"]
+            collecting["collections"] += 1
+
+    gc.callbacks.append(on_gc)
     started_wall, started_cpu, started_callbacks = time.perf_counter(), time.process_time(), counter[0]
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+    gc.callbacks.remove(on_gc)
     return {
         "requests": requests,
         "statuses": statuses,  # type: ignore[dict-item]
@@ -112,6 +124,8 @@ async def _drive(app: Any, path: str, token: str, *, requests: int, concurrency:
         "rps": requests / wall,
         "cpu_us_per_request": cpu * 1e6 / requests,
         "callbacks_per_request": (counter[0] - started_callbacks) / requests,
+        "gc_us_per_request": collecting["gc_s"] * 1e6 / requests,
+        "collections": collecting["collections"],
     }
 
 
@@ -168,6 +182,7 @@ async def main() -> int:
                 print(
                     f"{result['cpu_us_per_request']:6.1f} us CPU/request  "
                     f"{result['callbacks_per_request']:5.2f} loop callbacks/request  "
+                    f"{result['gc_us_per_request']:5.1f} us GC/request ({result['collections']} collections)  "
                     f"{result['rps']:7.0f} req/s  statuses {result['statuses']}",
                     flush=True,
                 )
