@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from typing import Any
 
 import asyncpg
 import pytest
@@ -160,3 +161,84 @@ async def test_an_acquire_that_has_to_open_a_connection_keeps_the_deadline_with_
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_release_with_nothing_to_wait_for_finishes_without_the_event_loop(small_pool: KitPool) -> None:
+    """The common release never suspends: asyncpg's shielded task runs eagerly and is done at once."""
+    conn = await small_pool.acquire()
+    await conn.fetchval("SELECT 1")
+    releasing = small_pool.release(conn)
+    with pytest.raises(StopIteration):
+        releasing.send(None)  # one step: finished, not suspended on the loop
+    assert small_pool._line.inside == 0
+    again = await small_pool.acquire(timeout=1)
+    assert await again.fetchval("SELECT 2") == 2
+    await small_pool.release(again)
+
+
+async def test_the_loop_keeps_its_own_task_factory_across_releases(small_pool: KitPool) -> None:
+    loop = asyncio.get_running_loop()
+    made: list[object] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(coro)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)
+    try:
+        conn = await small_pool.acquire()
+        await small_pool.release(conn)
+        with pytest.raises(asyncpg.InterfaceError):
+            await small_pool.release(object())  # refused inside asyncpg's release
+        assert loop.get_task_factory() is factory
+        await asyncio.create_task(asyncio.sleep(0))
+        assert len(made) == 1  # only the task made after the releases, by the loop's own factory
+    finally:
+        loop.set_task_factory(None)
+
+
+async def test_a_release_that_must_roll_back_waits_and_returns_the_connection(small_pool: KitPool) -> None:
+    conn = await small_pool.acquire()
+    transaction = conn.transaction()
+    await transaction.start()
+    await conn.execute("CREATE TEMPORARY TABLE left_open (n int)")
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda *_: None)  # asyncpg reports the abandoned transaction there
+    try:
+        await small_pool.release(conn)
+    finally:
+        loop.set_exception_handler(None)
+    assert small_pool._line.inside == 0
+    again = await small_pool.acquire(timeout=1)
+    assert await again.fetchval("SELECT count(*) FROM pg_tables WHERE tablename = 'left_open'") == 0
+    assert not again.is_in_transaction()
+    await small_pool.release(again)
+
+
+async def test_a_caller_cancelled_during_a_waiting_release_keeps_its_place_until_the_connection_is_back(
+    small_pool: KitPool,
+) -> None:
+    """Cancelling the releasing caller must not free a place in line while asyncpg is still busy
+    returning the connection: past the line an acquirer would find asyncpg's queue empty."""
+    first = await small_pool.acquire()
+    second = await small_pool.acquire()
+    transaction = first.transaction()
+    await transaction.start()
+    await first.execute("SELECT pg_sleep(0)")
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda *_: None)
+    try:
+        releasing = asyncio.create_task(small_pool.release(first))
+        await asyncio.sleep(0)  # the release has sent its ROLLBACK and waits for the answer
+        releasing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await releasing
+        assert small_pool._line.inside == 2  # the connection is not back yet
+        third = await small_pool.acquire(timeout=2)  # served once the ROLLBACK is done
+        assert small_pool._line.inside == 2
+        assert await third.fetchval("SELECT 3") == 3
+    finally:
+        loop.set_exception_handler(None)
+    await small_pool.release(third)
+    await small_pool.release(second)
+    assert small_pool._line.inside == 0
