@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from kit_support import kit_settings
 
-from fleetkit.db import KitPool, open_pool, warm
+from fleetkit.db import KitPool, eager_task, open_pool, warm
 from fleetkit.gate import AdmissionGate
 
 
@@ -242,3 +242,23 @@ async def test_a_caller_cancelled_during_a_waiting_release_keeps_its_place_until
     await small_pool.release(third)
     await small_pool.release(second)
     assert small_pool._line.inside == 0
+
+
+async def test_the_release_factory_takes_the_keywords_uvloop_passes() -> None:
+    """uvloop calls a task factory as ``factory(loop, coro, context=..., eager_start=...)``;
+    ``asyncio.eager_task_factory`` refuses ``eager_start`` (a TypeError on every release)."""
+    ran: list[str] = []
+
+    async def quick() -> str:
+        ran.append("ran")
+        return "done"
+
+    loop = asyncio.get_running_loop()
+    task = eager_task(loop, quick(), context=None, eager_start=None)
+    assert task.done()  # ran to the end inside the factory: eager whatever the caller asked
+    assert task.result() == "done"
+    assert ran == ["ran"]
+    refused = quick()
+    with pytest.raises(TypeError):
+        asyncio.eager_task_factory(loop, refused, context=None, eager_start=None)  # type: ignore[call-arg]
+    refused.close()

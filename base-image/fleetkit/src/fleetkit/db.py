@@ -26,7 +26,7 @@ from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
 from fleetkit.telemetry import connection_class
 
-__all__ = ["KitPool", "open_pool", "ping", "warm"]
+__all__ = ["KitPool", "eager_task", "open_pool", "ping", "warm"]
 
 log = get_logger("fleetkit.db")
 
@@ -97,8 +97,8 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
         cost four event-loop callbacks on every release, though the common release (no
         transaction left open, the kit's no-op reset) never waits: they were half of the loop's
         callbacks in a request (bench/micro.py). Here the release starts as an eager task
-        (Python 3.12's ``eager_task_factory``, made the loop's factory only while the task is
-        created, so asyncpg's shielded task is eager too): when nothing waits, both finish on
+        (``eager_task``, made the loop's task factory only while the task is created, so
+        asyncpg's shielded task is eager too): when nothing waits, both finish on
         the spot; when something does (a ROLLBACK), they run as ordinary tasks, still shielded.
         The caller's place in line is given back once the connection is back in asyncpg's
         queue, even when the caller is cancelled first, so an acquirer past the line always
@@ -116,7 +116,7 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
     def _start_release(self, connection: Any, timeout: float | None) -> asyncio.Task[None]:
         loop = asyncio.get_running_loop()
         factory = loop.get_task_factory()
-        loop.set_task_factory(asyncio.eager_task_factory)
+        loop.set_task_factory(eager_task)
         try:
             return loop.create_task(super().release(connection, timeout=timeout))
         finally:
@@ -128,6 +128,16 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
         if id(connection) in self._held:  # not for a second release or a foreign connection
             self._held.discard(id(connection))
             self._line.leave()
+
+
+def eager_task(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    """A task factory whose tasks start eagerly, whatever keywords the loop passes.
+
+    ``asyncio.eager_task_factory`` takes only ``name`` and ``context``; uvloop, which Granian
+    picks by itself when it is installed, also passes ``eager_start`` to a loop's task factory.
+    """
+    kwargs["eager_start"] = True
+    return asyncio.Task(coro, loop=loop, **kwargs)
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:
