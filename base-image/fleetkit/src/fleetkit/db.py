@@ -1,11 +1,13 @@
 """The asyncpg pool: created once per worker in the lifespan, sized and timed from settings.
 
-``KitPool`` differs from ``asyncpg.Pool`` in three ways. Every acquire has a deadline (asyncpg's
+``KitPool`` differs from ``asyncpg.Pool`` in four ways. Every acquire has a deadline (asyncpg's
 ``pool.fetch()`` and friends acquire with no timeout at all, so an exhausted pool would make
 requests hang instead of failing fast with 503); acquirers are served first come, first served
 (asyncpg's queue lets a newcomer take a connection released to a waiter that has not run yet, and
 the waiter goes back to the end of the line: under load some requests waited 400 ms while others
-took 15); and acquire waits are measured for the ``db_pool_acquire_wait_seconds`` histogram.
+took 15); acquire waits are measured for the ``db_pool_acquire_wait_seconds`` histogram; and
+neither the common acquire nor the common release arms a timer or goes through the event loop
+(docs/performance.md, items 10 and 11).
 """
 
 from __future__ import annotations
