@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -262,3 +263,60 @@ async def test_the_release_factory_takes_the_keywords_uvloop_passes() -> None:
     with pytest.raises(TypeError):
         asyncio.eager_task_factory(loop, refused, context=None, eager_start=None)  # type: ignore[call-arg]
     refused.close()
+
+
+async def test_a_release_that_closes_its_connection_is_bounded_when_the_server_stops_answering(
+    database_url: str,
+) -> None:
+    """A release carries no timer of its own; closing an expired connection still ends within
+    ``command_timeout`` when the server never acknowledges the close (a frozen network path)."""
+    upstream = urlsplit(database_url)
+    frozen = asyncio.Event()
+    pumps: set[asyncio.Task[None]] = set()
+
+    async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, client_side: bool) -> None:
+        try:
+            while data := await reader.read(65536):
+                if client_side and frozen.is_set():
+                    continue  # swallowed: the server never hears from the client again
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(upstream.hostname, upstream.port or 5432)
+        for task in (
+            asyncio.create_task(pump(reader, up_writer, client_side=True)),
+            asyncio.create_task(pump(up_reader, writer, client_side=False)),
+        ):
+            pumps.add(task)
+            task.add_done_callback(pumps.discard)
+
+    proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+    port = proxy.sockets[0].getsockname()[1]
+    through_proxy = urlunsplit(upstream._replace(netloc=f"{upstream.username}@127.0.0.1:{port}"))
+    pool = await open_pool(kit_settings(through_proxy, db_pool_max_size=2, db_command_timeout_s=0.5))
+    try:
+        conn = await pool.acquire()
+        assert await conn.fetchval("SELECT 1") == 1
+        await pool.expire_connections()  # this connection is closed instead of kept on release
+        frozen.set()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await pool.release(conn)
+        assert loop.time() - started < 2.0
+        assert pool._line.inside == 0
+        frozen.clear()
+        again = await pool.acquire(timeout=2)  # a fresh connection through the thawed path
+        assert await again.fetchval("SELECT 2") == 2
+        await pool.release(again)
+    finally:
+        pool.terminate()
+        for task in list(pumps):
+            task.cancel()
+        proxy.close()
+        await proxy.wait_closed()

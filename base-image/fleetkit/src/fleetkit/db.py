@@ -63,8 +63,9 @@ class KitPool(asyncpg.Pool):  # type: ignore[misc]
         only an acquirer that waits in line runs under a deadline, one for the wait and the
         acquire together. (asyncpg also reuses an acquire's timeout as the budget of its
         release, another timer; without one, what a release may wait on, the ROLLBACK of an
-        abandoned transaction or the cancel request of an interrupted query, is bounded by
-        ``command_timeout``.)
+        abandoned transaction, the cancel request of an interrupted query or the close of a
+        connection past ``max_queries``, is bounded by ``command_timeout``, which asyncpg applies
+        to each of them when given no timeout.)
         """
         started = time.perf_counter()
         try:
