@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from kit_support import MIGRATIONS, TEST_SLICE, SigningKey, kit_settings
 from litestar import Litestar
 
 from fleetkit.app import create_service_app
 from fleetkit.auth import StaticKeySource
+from fleetkit.db import KitPool, open_pool
 from fleetkit.runtime import Runtime
 from fleetkit.testing import create_database, drop_database, drop_template, make_template
 
@@ -80,6 +80,6 @@ def make_app(signing_key: SigningKey) -> AppFactory:
 
 
 @pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    async with asyncpg.create_pool(database_url, min_size=1, max_size=4) as test_pool:
+async def pool(database_url: str) -> AsyncIterator[KitPool]:
+    async with await open_pool(kit_settings(database_url, db_pool_max_size=4)) as test_pool:
         yield test_pool

@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased,
 from opentelemetry.trace.span import TraceState
 
 from fleetkit import telemetry
-from fleetkit.db import open_pool
+from fleetkit.db import KitPool, open_pool
 from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds
 
 
@@ -43,10 +43,12 @@ def exported(provider: tuple[TracerProvider, InMemorySpanExporter]) -> InMemoryS
 @pytest.fixture
 async def traced_pool(
     database_url: str, provider: tuple[TracerProvider, InMemorySpanExporter]
-) -> AsyncIterator[asyncpg.Pool]:
+) -> AsyncIterator[KitPool]:
     """The kit's own pool (``open_pool``) with a tracer: its connections are ``TracedConnection``s."""
     pool = await open_pool(kit_settings(database_url), tracer=provider[0].get_tracer("test.db"))
-    assert issubclass(pool._connection_class, TracedConnection)
+    async with pool.acquire() as conn:
+        assert isinstance(conn._slot.con, TracedConnection)
+        assert conn.tracer is not None
     try:
         yield pool
     finally:
@@ -59,7 +61,7 @@ def _request_span(sampled: bool) -> trace.Span:
 
 
 async def test_a_sampled_request_gets_one_client_span_per_query_under_its_span(
-    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool, database_url: str
+    exported: InMemorySpanExporter, traced_pool: KitPool, database_url: str
 ) -> None:
     request = _request_span(sampled=True)
     with trace.use_span(request, end_on_exit=True):
@@ -84,7 +86,7 @@ async def test_a_sampled_request_gets_one_client_span_per_query_under_its_span(
 
 
 async def test_an_unsampled_request_or_no_request_makes_no_query_span(
-    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+    exported: InMemorySpanExporter, traced_pool: KitPool
 ) -> None:
     with trace.use_span(_request_span(sampled=False), end_on_exit=True):
         assert await traced_pool.fetchrow("SELECT 1 AS one") is not None
@@ -93,7 +95,7 @@ async def test_an_unsampled_request_or_no_request_makes_no_query_span(
 
 
 async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
-    exported: InMemorySpanExporter, traced_pool: asyncpg.Pool
+    exported: InMemorySpanExporter, traced_pool: KitPool
 ) -> None:
     with trace.use_span(_request_span(sampled=True), end_on_exit=True), pytest.raises(asyncpg.UndefinedTableError):
         await traced_pool.fetch("SELECT * FROM no_such_table")
@@ -107,7 +109,8 @@ async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
 async def test_a_pool_opened_without_a_tracer_makes_no_spans(database_url: str) -> None:
     pool = await open_pool(kit_settings(database_url))
     try:
-        assert pool._connection_class is TracedConnection
+        async with pool.acquire() as conn:
+            assert type(conn._slot.con) is TracedConnection
         assert TracedConnection.tracer is None
         with trace.use_span(_request_span(sampled=True), end_on_exit=True):
             assert await pool.fetchval("SELECT 3") == 3

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -18,6 +17,7 @@ from avatars.features.avatar.complete_wizard.handler import AvatarCompleted, com
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.handler import start_wizard
 from fleetkit.auth import StaticKeySource
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from fleetkit.runtime import Runtime
 from fleetkit.testing import database_fixtures
@@ -93,7 +93,7 @@ def steps() -> tuple[tuple[str, dict[str, object]], ...]:
 
 
 @pytest.fixture
-def full_draft(pool: asyncpg.Pool) -> MakeDraft:
+def full_draft(pool: KitPool) -> MakeDraft:
     """``await full_draft(owner_id)``: a draft with every step set (start_wizard's handler)."""
 
     async def make(owner_id: UUID, name: str = "Captain Pixel") -> UUID:
@@ -114,7 +114,7 @@ def full_draft(pool: asyncpg.Pool) -> MakeDraft:
 
 
 @pytest.fixture
-def avatar_of(pool: asyncpg.Pool, full_draft: MakeDraft) -> MakeDraft:
+def avatar_of(pool: KitPool, full_draft: MakeDraft) -> MakeDraft:
     """``await avatar_of(owner_id)``: a completed avatar (start and complete handlers)."""
 
     async def make(owner_id: UUID, name: str = "Captain Pixel") -> UUID:

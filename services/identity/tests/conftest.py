@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from fleetkit.db import KitPool
 from fleetkit.testing import database_fixtures
 from identity.app import MIGRATIONS, create_app
 from identity.features.account.register.command import RegisterAccount
@@ -59,7 +59,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def register(pool: asyncpg.Pool, passwords: Passwords):
+def register(pool: KitPool, passwords: Passwords):
     """``await register(email)`` -> the new account, through the register slice's handler."""
 
     async def make(email: str, password: str = PASSWORD) -> AccountRegistered:
@@ -71,7 +71,7 @@ def register(pool: asyncpg.Pool, passwords: Passwords):
 
 
 @pytest.fixture
-def log_in(pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing):
+def log_in(pool: KitPool, passwords: Passwords, keyring: KeyRing):
     """``await log_in(email)`` -> LoggedIn, through the login slice's handler."""
 
     async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> LoggedIn:

@@ -20,13 +20,13 @@ from pathlib import Path
 from uuid import UUID
 
 import aiohttp
-import asyncpg
 import msgspec
 import pytest
 from aiohttp import web
 from litestar.testing import AsyncTestClient
 
 from fleetkit.auth import StaticKeySource
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from fleetkit.metrics import Metrics
 from fleetkit.peers import CircuitBreaker, Peer, PeerMetrics, RetryPolicy
@@ -162,7 +162,7 @@ def social_metrics(metrics: Metrics) -> SocialMetrics:
 
 
 @pytest.fixture
-def refresher(pool: asyncpg.Pool, directory: AvatarDirectory, social_metrics: SocialMetrics) -> SnapshotRefresher:
+def refresher(pool: KitPool, directory: AvatarDirectory, social_metrics: SocialMetrics) -> SnapshotRefresher:
     return SnapshotRefresher(pool=pool, directory=directory, queue_max=4, metrics=social_metrics)
 
 

@@ -12,7 +12,7 @@ from types import MappingProxyType
 #: Modules that may create pools, one-off connections and HTTP client sessions.
 POOL_FACTORIES: MappingProxyType[str, str] = MappingProxyType(
     {
-        "fleetkit.db": "defines KitPool (an asyncpg.Pool with acquire deadlines) and open_pool().",
+        "fleetkit.db": "defines KitPool (the kit's pool: it opens its asyncpg connections) and open_pool().",
         "fleetkit.lifespan": "the lifespan: the one place that opens the pool and the HTTP session.",
         "fleetkit.otlp": "the span exporter's own HTTP session, opened and closed with it by the lifespan; "
         "its posts must stay untraced and must not take the service's peer connections.",

@@ -1,158 +1,442 @@
-"""The asyncpg pool: created once per worker in the lifespan, sized and timed from settings.
+"""The worker's pool of asyncpg connections: the kit's own, created once per worker in the lifespan.
 
-``KitPool`` differs from ``asyncpg.Pool`` in four ways. Every acquire has a deadline (asyncpg's
-``pool.fetch()`` and friends acquire with no timeout at all, so an exhausted pool would make
-requests hang instead of failing fast with 503); acquirers are served first come, first served
-(asyncpg's queue lets a newcomer take a connection released to a waiter that has not run yet, and
-the waiter goes back to the end of the line: under load some requests waited 400 ms while others
-took 15); acquire waits are measured for the ``db_pool_acquire_wait_seconds`` histogram; and
-neither the common acquire nor the common release arms a timer or goes through the event loop
-(docs/performance.md, items 10 and 11).
+``KitPool`` lends ``asyncpg`` connections the way ``asyncpg.Pool`` does (``pool.fetchrow(...)``,
+``async with pool.acquire() as conn``) with what the fleet needs and asyncpg's pool lacks:
+
+- **a deadline on every acquire.** asyncpg's ``pool.fetch()`` and friends acquire with no timeout,
+  so an exhausted pool made requests hang instead of failing fast with 503;
+- **first come, first served.** A returned connection goes straight to the oldest waiter; asyncpg's
+  queue let a newcomer take a connection released to a waiter that had not run yet (under load some
+  requests waited 400 ms while others took 15);
+- **nothing on the loop in the common case.** Lending an idle connection and taking it back are
+  plain function calls: no task, no future, no timer. Behind asyncpg's ``pool.fetchrow`` were a
+  holder future, a queue, a context object, a proxy, a shielded release task and an inactivity
+  timer re-armed on every release: a fifth of the worker's time on the benchmark's GET
+  (docs/performance.md, item 12);
+- **the session is kept.** A connection comes back without asyncpg's reset query (one more round
+  trip per request); no pooled query creates session state, and ``tests/standards`` checks it.
+
+A connection that comes back in doubt (its query was interrupted, it was left inside a
+transaction, it failed other than with a PostgreSQL error) is reset in the background, bounded
+by ``command_timeout``, or closed; it counts against ``max_size`` until then, so the pool never
+holds more server connections than its size. Connections are replaced after ``max_uses`` lends
+and closed after ``max_idle_s`` idle (one sweep timer per pool, not one per release), down to
+``min_size``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import time
-from collections.abc import Callable
-from typing import Any
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from types import TracebackType
+from typing import Any, Self
 
 import asyncpg
 from opentelemetry import trace
 
-from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
 from fleetkit.telemetry import connection_class
 
-__all__ = ["KitPool", "eager_task", "open_pool", "ping", "warm"]
+__all__ = ["KitPool", "Lease", "PooledConnection", "open_pool", "ping", "warm"]
 
 log = get_logger("fleetkit.db")
 
+type Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
-class KitPool(asyncpg.Pool):  # type: ignore[misc]
-    __slots__ = ("_acquire_timeout", "_held", "_line", "_observe_wait")
+
+class _Slot:
+    """One server connection of the pool, open or being opened."""
+
+    __slots__ = ("con", "idle_since", "uses")
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self.con = con
+        self.uses = 0
+        self.idle_since = 0.0
+
+
+class PooledConnection:
+    """What ``acquire()`` lends: the connection's methods until it is given back, then an error.
+
+    Every attribute is the connection's own (``fetchrow``, ``transaction()``, ``cursor()``, ...);
+    once the lease ends, any use raises ``asyncpg.InterfaceError`` instead of running a query on
+    a connection that another request may hold by then.
+    """
+
+    __slots__ = ("_pool", "_slot")
+
+    def __init__(self, pool: KitPool, slot: _Slot) -> None:
+        self._pool = pool
+        self._slot: _Slot | None = slot
+
+    def __getattr__(self, name: str) -> Any:
+        slot = self._slot
+        if slot is None:
+            msg = f"cannot use the connection's {name}: it has been given back to the pool"
+            raise asyncpg.InterfaceError(msg)
+        return getattr(slot.con, name)
+
+    def __repr__(self) -> str:
+        return f"<PooledConnection {'released' if self._slot is None else repr(self._slot.con)}>"
+
+
+class Lease:
+    """``pool.acquire()``: ``async with`` it (the connection comes back on exit) or await it."""
+
+    __slots__ = ("_conn", "_pool", "_timeout")
+
+    def __init__(self, pool: KitPool, timeout: float | None) -> None:
+        self._pool = pool
+        self._timeout = timeout
+        self._conn: PooledConnection | None = None
+
+    def __await__(self) -> Generator[Any, None, PooledConnection]:
+        return self._pool._lend(self._timeout).__await__()
+
+    async def __aenter__(self) -> Any:  # a PooledConnection, used as an asyncpg.Connection
+        self._conn = await self._pool._lend(self._timeout)
+        return self._conn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._pool._end_lease(conn, clean=exc is None or isinstance(exc, asyncpg.PostgresError))
+
+
+class KitPool:
+    """At most ``max_size`` connections to one database, lent first come, first served."""
+
+    __slots__ = (
+        "_acquire_timeout",
+        "_busy",
+        "_close_timeout",
+        "_closed",
+        "_connect",
+        "_emptied",
+        "_idle",
+        "_max_idle_s",
+        "_max_size",
+        "_max_uses",
+        "_min_size",
+        "_observe_wait",
+        "_opening",
+        "_slots",
+        "_sweep",
+        "_waiters",
+    )
 
     def __init__(
         self,
-        dsn: str,
+        connect: Connect,
         *,
+        max_size: int,
+        min_size: int = 0,
         acquire_timeout: float,
+        close_timeout: float,
+        max_uses: int = 50_000,
+        max_idle_s: float = 300.0,
         observe_wait: Callable[[float], None] | None = None,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(dsn, **kwargs)
+        self._connect = connect
+        self._max_size = max_size
+        self._min_size = min(min_size, max_size)
         self._acquire_timeout = acquire_timeout
+        self._close_timeout = close_timeout
+        self._max_uses = max_uses
+        self._max_idle_s = max_idle_s
         self._observe_wait = observe_wait
-        # At most max_size acquirers reach asyncpg's queue, so it always has a connection for
-        # them; the rest wait in arrival order. Connections handed out: by proxy identity.
-        self._line = AdmissionGate(kwargs["max_size"])
-        self._held: set[int] = set()
+        self._idle: list[_Slot] = []  # a stack: the most recently used connection is lent first
+        self._slots: dict[asyncpg.Connection, _Slot] = {}  # every open connection
+        self._opening = 0  # connections being opened: they count against max_size
+        # Waiters, oldest first. A waiter is handed a connection, or None: a place to open one in.
+        self._waiters: deque[asyncio.Future[_Slot | None]] = deque()
+        self._busy: set[asyncio.Task[None]] = set()  # resets and closes in the background
+        self._sweep: asyncio.TimerHandle | None = None
+        self._closed = False
+        self._emptied: asyncio.Event | None = None
 
-    async def _acquire(self, timeout: float | None) -> Any:
-        """A connection within the deadline; at most one timer, and none in the common case.
+    # -- queries: lend, run, take back; no await besides the query's in the common case --------
 
-        Past the line, asyncpg's queue always holds a connection holder for the acquirer (the
-        line admits at most ``max_size``, and a place is given back only once its holder is back
-        in the queue), so asyncpg's own acquire can only wait for a new connection to be opened,
-        which its connect timeout (the same deadline, ``timeout`` in ``open_pool``) bounds. So
-        asyncpg gets no timeout of its own (that was a ``wait_for`` and a timer per query), and
-        only an acquirer that waits in line runs under a deadline, one for the wait and the
-        acquire together. (asyncpg also reuses an acquire's timeout as the budget of its
-        release, another timer; without one, what a release may wait on, the ROLLBACK of an
-        abandoned transaction, the cancel request of an interrupted query or the close of a
-        connection past ``max_queries``, is bounded by ``command_timeout``, which asyncpg applies
-        to each of them when given no timeout.)
-        """
+    async def fetch(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
+        return await self._run("fetch", query, args, timeout=timeout, record_class=record_class)
+
+    async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
+        return await self._run("fetchrow", query, args, timeout=timeout, record_class=record_class)
+
+    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
+        return await self._run("fetchval", query, args, column=column, timeout=timeout)
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        status: str = await self._run("execute", query, args, timeout=timeout)
+        return status
+
+    async def _run(self, method: str, query: str, args: tuple[Any, ...], **kwargs: Any) -> Any:
+        slot = self._lend_idle() or await self._wait_for_slot(None)
+        clean = False
+        try:
+            result = await getattr(slot.con, method)(query, *args, **kwargs)
+            clean = True
+            return result
+        except asyncpg.PostgresError:
+            clean = True  # the server answered with an error: ready for the next query
+            raise
+        finally:
+            self._take_back(slot, clean=clean)
+
+    # -- leases --------------------------------------------------------------------------------
+
+    def acquire(self, *, timeout: float | None = None) -> Lease:
+        """A connection within ``timeout`` (default: the acquire timeout) or ``TimeoutError``."""
+        return Lease(self, timeout)
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+        """Give back a connection from ``await pool.acquire()``; a second release does nothing."""
+        if not isinstance(connection, PooledConnection):
+            msg = f"{connection!r} was not lent by this pool"
+            raise asyncpg.InterfaceError(msg)
+        self._end_lease(connection, clean=True)
+
+    async def _lend(self, timeout: float | None) -> PooledConnection:
+        slot = self._lend_idle() or await self._wait_for_slot(timeout)
+        return PooledConnection(self, slot)
+
+    def _end_lease(self, conn: PooledConnection, *, clean: bool) -> None:
+        if conn._pool is not self:
+            msg = f"{conn!r} was not lent by this pool"
+            raise asyncpg.InterfaceError(msg)
+        slot, conn._slot = conn._slot, None
+        if slot is not None and self._slots.get(slot.con) is slot:  # not given back yet, not terminated
+            self._take_back(slot, clean=clean)
+
+    # -- the line ------------------------------------------------------------------------------
+
+    def _lend_idle(self) -> _Slot | None:
+        """An idle connection, when one is free and nobody waits for it (no await)."""
+        idle = self._idle
+        while idle and not self._waiters:
+            slot = idle.pop()
+            if slot.con.is_closed():  # ended while idle (a database restart, a killed backend)
+                self._forget(slot)
+                continue
+            if self._observe_wait is not None:
+                self._observe_wait(0.0)
+            return slot
+        return None
+
+    async def _wait_for_slot(self, timeout: float | None) -> _Slot:
+        """Wait in line, or open a connection when the pool is below its size; one deadline for both."""
+        if self._closed:
+            msg = "the pool is closed"
+            raise asyncpg.InterfaceError(msg)
         started = time.perf_counter()
         try:
-            if self._line.try_enter():
-                proxy = await self._acquire_in_line()
-            else:
-                async with asyncio.timeout(self._acquire_timeout if timeout is None else timeout):
-                    await self._line.enter()
-                    proxy = await self._acquire_in_line()
-            self._held.add(id(proxy))
-            return proxy
+            async with asyncio.timeout(self._acquire_timeout if timeout is None else timeout):
+                if not self._waiters and len(self._slots) + self._opening < self._max_size:
+                    self._opening += 1  # the free place is this acquirer's
+                    return await self._open()
+                place: asyncio.Future[_Slot | None] = asyncio.get_running_loop().create_future()
+                self._waiters.append(place)
+                try:
+                    slot = await place
+                except asyncio.CancelledError:
+                    if place.done() and not place.cancelled():
+                        self._pass_on(place.result())  # handed over just before: pass it on
+                    else:
+                        self._waiters.remove(place)
+                    raise
+                return slot if slot is not None else await self._open()  # None: a place kept for it
         finally:
             if self._observe_wait is not None:
                 self._observe_wait(time.perf_counter() - started)
 
-    async def _acquire_in_line(self) -> Any:
-        """asyncpg's acquire for an acquirer holding a place in line; the place is given back if it fails."""
-        acquired = False
+    async def _open(self) -> _Slot:
+        """Open a connection in a place kept for it in ``_opening`` (bounded by the connect timeout)."""
+        opened = False
         try:
-            proxy = await super()._acquire(None)
-            acquired = True
-            return proxy
+            con = await self._connect()
+            opened = True
         finally:
-            if not acquired:
-                self._line.leave()
+            self._opening -= 1
+            if not opened:  # refused, timed out or cancelled: the place goes to the next in line
+                self._place_freed()
+        slot = _Slot(con)
+        self._slots[con] = slot
+        if self._closed:  # closed while connecting: not lent
+            self._retire(slot)
+            msg = "the pool is closed"
+            raise asyncpg.InterfaceError(msg)
+        self._arm_sweep()
+        return slot
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
-        """asyncpg's release, without a trip through the event loop when nothing has to wait.
+    def _pass_on(self, slot: _Slot | None) -> None:
+        if slot is None:
+            self._opening -= 1
+            self._place_freed()
+        else:
+            self._shelve(slot)
 
-        asyncpg shields its release in a task of its own (so a cancelled caller cannot leave a
-        connection half returned). Run as plain tasks, that task and the shield's completion
-        cost four event-loop callbacks on every release, though the common release (no
-        transaction left open, the kit's no-op reset) never waits: they were half of the loop's
-        callbacks in a request (bench/micro.py). Here the release starts as an eager task
-        (``eager_task``, made the loop's task factory only while the task is created, so
-        asyncpg's shielded task is eager too): when nothing waits, both finish on
-        the spot; when something does (a ROLLBACK), they run as ordinary tasks, still shielded.
-        The caller's place in line is given back once the connection is back in asyncpg's
-        queue, even when the caller is cancelled first, so an acquirer past the line always
-        finds a connection (``_acquire``).
+    def _place_freed(self) -> None:
+        """A place in the pool is free (a connection closed, or failed to open): the oldest waiter opens one.
+
+        The place is counted in ``_opening`` at once, so no newcomer takes it before the waiter runs.
         """
-        releasing = self._start_release(connection, timeout)
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                self._opening += 1
+                place.set_result(None)
+                return
+        if self._emptied is not None and not self._slots and not self._opening:
+            self._emptied.set()
+
+    def _shelve(self, slot: _Slot) -> None:
+        """A healthy connection is back: to the oldest waiter, else onto the idle stack."""
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_result(slot)
+                return
+        slot.idle_since = time.monotonic()
+        self._idle.append(slot)
+
+    # -- taking connections back ---------------------------------------------------------------
+
+    def _take_back(self, slot: _Slot, *, clean: bool) -> None:
+        """The end of a lend. Sound connections go back at once; one in doubt is reset first.
+
+        ``clean``: the last command ended with the server's answer, a result or a PostgreSQL
+        error, so the connection is ready for the next one.
+        """
+        con = slot.con
+        slot.uses += 1
+        if con.is_closed():
+            self._forget(slot)
+        elif not clean or con.is_in_transaction():
+            # Interrupted (cancelled, timed out: asyncpg is cancelling the query), failed on the
+            # client side, or left inside a transaction: ROLLBACK and reset before anyone else gets it.
+            self._in_background(self._reset(slot))
+        elif self._closed or slot.uses >= self._max_uses:
+            self._retire(slot)
+        else:
+            self._shelve(slot)
+
+    async def _reset(self, slot: _Slot) -> None:
+        reset = False
         try:
-            await asyncio.shield(releasing)  # already done in the common case: no suspension
+            # reset() waits for the cancellation of an interrupted query, rolls back, and undoes
+            # session state (asyncpg's reset query); asyncpg reports an unmanaged open
+            # transaction to the loop's exception handler, a bug in the caller.
+            await slot.con.reset(timeout=self._close_timeout)
+            reset = True
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("pool_connection_discarded", reason="reset failed", error=type(exc).__name__)
         finally:
-            if releasing.done():
-                self._give_back(connection, releasing)
-            else:  # cancelled while the connection is still on its way back
-                releasing.add_done_callback(functools.partial(self._give_back, connection))
+            if not reset:  # whatever stopped it (even a cancellation), the place is freed
+                slot.con.terminate()
+                self._forget(slot)
+        if not reset:
+            return
+        if self._closed or slot.uses >= self._max_uses:
+            self._retire(slot)
+        else:
+            self._shelve(slot)
 
-    def _start_release(self, connection: Any, timeout: float | None) -> asyncio.Task[None]:
-        loop = asyncio.get_running_loop()
-        factory = loop.get_task_factory()
-        loop.set_task_factory(eager_task)
+    def _retire(self, slot: _Slot) -> None:
+        """Close a connection in the background; its place frees once it is closed."""
+        self._in_background(self._close(slot))
+
+    async def _close(self, slot: _Slot) -> None:
         try:
-            return loop.create_task(super().release(connection, timeout=timeout))
+            await slot.con.close(timeout=self._close_timeout)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            slot.con.terminate()
         finally:
-            loop.set_task_factory(factory)
+            self._forget(slot)
 
-    def _give_back(self, connection: Any, released: asyncio.Task[None]) -> None:
-        if not released.cancelled():
-            released.exception()  # retrieved (the awaiting caller, if still there, got it raised)
-        if id(connection) in self._held:  # not for a second release or a foreign connection
-            self._held.discard(id(connection))
-            self._line.leave()
+    def _forget(self, slot: _Slot) -> None:
+        if self._slots.pop(slot.con, None) is slot:
+            self._place_freed()
 
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._busy.add(task)
+        task.add_done_callback(self._busy.discard)
 
-def eager_task(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-    """A task factory whose tasks start eagerly, whatever keywords the loop passes.
+    # -- idle connections ----------------------------------------------------------------------
 
-    ``asyncio.eager_task_factory`` takes only ``name`` and ``context``; uvloop, which Granian
-    picks by itself when it is installed, also passes ``eager_start`` to a loop's task factory.
-    """
-    kwargs["eager_start"] = True
-    return asyncio.Task(coro, loop=loop, **kwargs)
+    def _arm_sweep(self) -> None:
+        if self._sweep is None and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._sweep = loop.call_later(max(self._max_idle_s / 2, 0.05), self._close_stale)
 
+    def _close_stale(self) -> None:
+        """Close connections idle longer than ``max_idle_s``, oldest first, down to ``min_size``."""
+        self._sweep = None
+        stale_before = time.monotonic() - self._max_idle_s
+        staying = len(self._slots)  # those retired here stay in _slots until they are closed
+        while self._idle and self._idle[0].idle_since <= stale_before and staying > self._min_size:
+            self._retire(self._idle.pop(0))
+            staying -= 1
+        if self._slots:
+            self._arm_sweep()
 
-async def _keep_session(_: asyncpg.Connection) -> None:
-    """Release hook: skip asyncpg's reset query, one database round trip per request.
+    # -- size and shutdown ---------------------------------------------------------------------
 
-    Before this hook runs asyncpg has already rolled back any transaction left open. The reset
-    query it would send next (``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL``) undoes session state: session advisory locks, cursors outside transactions,
-    LISTEN and ``SET``. No pooled query in the fleet creates any of these (migrations take their
-    advisory lock on their own connection, ``statement_timeout`` is a connect-time setting),
-    and a check in ``tests/standards`` should keep it that way.
-    """
+    def get_size(self) -> int:
+        """Open connections, lent or idle."""
+        return len(self._slots)
+
+    def get_idle_size(self) -> int:
+        return len(self._idle)
+
+    def get_max_size(self) -> int:
+        return self._max_size
+
+    async def close(self) -> None:
+        """Refuse new acquires, close idle connections, and wait until every lent one is back and closed."""
+        self._shut()
+        while self._idle:
+            self._retire(self._idle.pop())
+        self._emptied = asyncio.Event()
+        if self._slots or self._opening:
+            await self._emptied.wait()
+        await asyncio.gather(*self._busy, return_exceptions=True)
+
+    def terminate(self) -> None:
+        """Close every connection at once, lent or not (when ``close()`` took too long)."""
+        self._shut()
+        self._idle.clear()
+        for task in list(self._busy):
+            task.cancel()
+        for con in list(self._slots):
+            con.terminate()
+        self._slots.clear()
+        if self._emptied is not None:
+            self._emptied.set()
+
+    def _shut(self) -> None:
+        """No more lends: the sweep stops and waiters get ``InterfaceError``."""
+        self._closed = True
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_exception(asyncpg.InterfaceError("the pool is closed"))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
 
 
 async def open_pool(
@@ -161,42 +445,39 @@ async def open_pool(
     observe_wait: Callable[[float], None] | None = None,
     tracer: trace.Tracer | None = None,
 ) -> KitPool:
-    """Open the worker's pool without requiring the database to be up.
+    """The worker's pool, without requiring the database to be up.
 
-    asyncpg opens ``min_size`` connections inside the constructor and fails when PostgreSQL is
-    down, which would crash-loop the pod. The pool therefore starts empty (the service is alive,
-    not ready) and :func:`warm` brings it to ``DB_POOL_MIN_SIZE`` once the database answers.
+    Connections open on first use (asyncpg's pool opens ``min_size`` in its constructor and
+    fails when PostgreSQL is down, which would crash-loop the pod): the service is alive, not
+    ready, and :func:`warm` brings the pool to ``DB_POOL_MIN_SIZE`` once the database answers.
     With a ``tracer``, queries under a sampled request get spans (``fleetkit.telemetry``).
     """
-    pool = KitPool(
-        settings.database_url,
-        acquire_timeout=settings.db_acquire_timeout_s,
-        observe_wait=observe_wait,
-        init_size=0,
-        min_size=0,
+
+    def connect() -> Awaitable[asyncpg.Connection]:
+        return asyncpg.connect(  # type: ignore[no-any-return]
+            settings.database_url,
+            timeout=settings.db_acquire_timeout_s,
+            command_timeout=settings.db_command_timeout_s,
+            server_settings={
+                "jit": "off",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": settings.service_name,
+            },
+            connection_class=connection_class(tracer, settings.database_url),
+        )
+
+    return KitPool(
+        connect,
         max_size=settings.db_pool_max_size,
-        max_queries=50_000,
-        max_inactive_connection_lifetime=settings.db_max_inactive_lifetime_s,
-        command_timeout=settings.db_command_timeout_s,
-        timeout=settings.db_acquire_timeout_s,
-        server_settings={
-            "jit": "off",
-            "statement_timeout": str(settings.db_statement_timeout_ms),
-            "application_name": settings.service_name,
-        },
-        loop=None,
-        connect=None,
-        setup=None,
-        init=None,
-        reset=_keep_session,
-        connection_class=connection_class(tracer, settings.database_url),
-        record_class=asyncpg.Record,
+        min_size=settings.db_pool_min_size,
+        acquire_timeout=settings.db_acquire_timeout_s,
+        close_timeout=settings.db_command_timeout_s,
+        max_idle_s=settings.db_max_inactive_lifetime_s,
+        observe_wait=observe_wait,
     )
-    await pool
-    return pool
 
 
-async def ping(pool: asyncpg.Pool, timeout: float) -> bool:
+async def ping(pool: KitPool, timeout: float) -> bool:
     """True when the pool can run ``SELECT 1`` within ``timeout`` seconds."""
     try:
         async with pool.acquire(timeout=timeout) as conn:
@@ -205,7 +486,7 @@ async def ping(pool: asyncpg.Pool, timeout: float) -> bool:
         return False
 
 
-async def warm(pool: asyncpg.Pool, size: int, timeout: float) -> int:
+async def warm(pool: KitPool, size: int, timeout: float) -> int:
     """Open up to ``size`` connections now so the first requests do not pay for connecting."""
     held = 0
     async with contextlib.AsyncExitStack() as stack:

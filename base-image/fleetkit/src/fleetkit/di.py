@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import aiohttp
-import asyncpg
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from fleetkit.auth import Caller
+from fleetkit.db import KitPool
 from fleetkit.runtime import Runtime
 from fleetkit.tasks import BackgroundTasks
 
@@ -51,7 +51,7 @@ def kit_dependencies(runtime: Runtime) -> dict[str, Provide]:
 
 
 #: Router parameter types: ``async def route(data: JSONBody[Req], pool: DbPool, caller: CurrentCaller)``.
-DbPool: TypeAlias = NamedDependency[asyncpg.Pool]
+DbPool: TypeAlias = NamedDependency[KitPool]
 HttpClient: TypeAlias = NamedDependency[aiohttp.ClientSession]
 Tasks: TypeAlias = NamedDependency[BackgroundTasks]
 CurrentCaller: TypeAlias = NamedDependency[Caller]

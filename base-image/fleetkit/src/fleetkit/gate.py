@@ -16,9 +16,9 @@ class AdmissionGate:
     place to a newcomer that runs first and go back to the end of the line. Under load that
     overtaking made a few requests wait hundreds of milliseconds (docs/performance.md).
 
-    Used twice: the kit middleware admits at most 2 x pool size requests into the app (Granian's
+    The kit middleware admits at most 2 x pool size requests into the app with it (Granian's
     ``--backpressure`` caps connections, not requests, and idle keep-alive connections would
-    starve the others), and ``KitPool`` lets at most pool-size acquirers at asyncpg's own queue.
+    starve the others). ``KitPool`` keeps its own line the same way, handing connections over.
 
     The fast path (a free place, nobody waiting) is one comparison and one addition.
     """

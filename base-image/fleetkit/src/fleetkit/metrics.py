@@ -18,11 +18,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-import asyncpg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from fleetkit.db import KitPool
 
 __all__ = ["Latency", "Metrics", "RouteRed"]
 
@@ -123,7 +126,7 @@ class _RedCollector(Collector):
 
 
 class _PoolCollector(Collector):
-    def __init__(self, pool: Callable[[], asyncpg.Pool | None], max_size: int) -> None:
+    def __init__(self, pool: Callable[[], KitPool | None], max_size: int) -> None:
         self._pool = pool
         self._max = max_size
 
@@ -180,7 +183,7 @@ class Metrics:
             red = self._routes[(template, method)] = RouteRed()
         return red
 
-    def watch_pool(self, pool: Callable[[], asyncpg.Pool | None], max_size: int) -> None:
+    def watch_pool(self, pool: Callable[[], KitPool | None], max_size: int) -> None:
         self.registry.register(_PoolCollector(pool, max_size))
 
     def render(self) -> bytes:

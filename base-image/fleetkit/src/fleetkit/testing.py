@@ -8,6 +8,7 @@ by the services at run time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from fleetkit.migrate import apply, load_migrations
 
@@ -106,10 +108,9 @@ def database_fixtures(service: str, migrations: Path) -> tuple[Any, Any, Any]:
         await drop_database(dsn)
 
     @pytest.fixture(name="pool")
-    async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-        async with asyncpg.create_pool(
-            database_url, min_size=1, max_size=4, timeout=10, command_timeout=30
-        ) as test_pool:
+    async def pool(database_url: str) -> AsyncIterator[KitPool]:
+        connect = functools.partial(asyncpg.connect, database_url, timeout=10, command_timeout=30)
+        async with KitPool(connect, max_size=4, acquire_timeout=10, close_timeout=30) as test_pool:
             yield test_pool
 
     return template, database_url, pool

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from avatars.expiry.queries import DELETE_EXPIRED_DRAFTS, DELETE_EXPIRED_IDEMPOTENCY_KEYS
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
 from fleetkit.runtime import Runtime
@@ -25,7 +26,7 @@ SWEEP_PERIOD_S = 60.0
 BATCH = 1000
 
 
-async def sweep_once(pool: asyncpg.Pool, batch: int = BATCH) -> int:
+async def sweep_once(pool: KitPool, batch: int = BATCH) -> int:
     """Delete one batch of each; the number of rows deleted."""
     now = utcnow()
     deleted = 0

@@ -17,7 +17,6 @@ from types import MappingProxyType
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar.params import HeaderParameter
 
@@ -27,6 +26,7 @@ from avatars.idempotency.queries import (
     SELECT_IDEMPOTENCY_RECORD,
     STORE_IDEMPOTENT_RESPONSE,
 )
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
@@ -89,7 +89,7 @@ def _as_bytes(response: Response[Any]) -> Response[bytes]:
 
 
 async def idempotent(
-    pool: asyncpg.Pool,
+    pool: KitPool,
     *,
     owner_id: UUID,
     key: str | None,
@@ -131,7 +131,7 @@ async def idempotent(
     return response
 
 
-async def _existing(pool: asyncpg.Pool, owner_id: UUID, key: str, request: bytes) -> Response[Any]:
+async def _existing(pool: KitPool, owner_id: UUID, key: str, request: bytes) -> Response[Any]:
     row = await pool.fetchrow(SELECT_IDEMPOTENCY_RECORD, owner_id, key)
     if row is not None and row["fingerprint"] != request:
         reason = "This key was already used for a different request; use a new key."

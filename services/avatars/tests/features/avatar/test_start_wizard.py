@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.handler import start_wizard
+from fleetkit.db import KitPool
 
 
-async def test_start_makes_an_empty_private_draft_that_expires_after_the_ttl(pool: asyncpg.Pool, alice):
+async def test_start_makes_an_empty_private_draft_that_expires_after_the_ttl(pool: KitPool, alice):
     draft = await start_wizard(StartWizard(owner_id=alice), pool=pool, ttl_s=600)
     assert draft.id.version == 7
     assert draft.created_at.tzinfo is not None

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from identity.session_store.queries import INSERT_REFRESH_TOKEN
 from identity.tokens import hash_refresh_token, new_refresh_token
@@ -15,7 +16,7 @@ __all__ = ["issue_refresh_token"]
 
 
 async def issue_refresh_token(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: asyncpg.Connection | KitPool,
     *,
     account_id: UUID,
     family_id: UUID,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
+from fleetkit.db import KitPool
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import (
     AccountRegistered,
@@ -15,7 +15,7 @@ from identity.passwords import Passwords
 PASSWORD = "correct horse battery"
 
 
-async def test_register_normalises_the_email_and_stores_an_argon2id_hash(pool: asyncpg.Pool, passwords: Passwords):
+async def test_register_normalises_the_email_and_stores_an_argon2id_hash(pool: KitPool, passwords: Passwords):
     outcome = await register_account(RegisterAccount(" Alice@Example.COM ", PASSWORD), pool=pool, passwords=passwords)
     assert isinstance(outcome, AccountRegistered)
     assert outcome.email == "alice@example.com"
@@ -26,7 +26,7 @@ async def test_register_normalises_the_email_and_stores_an_argon2id_hash(pool: a
     assert PASSWORD not in stored
 
 
-async def test_register_refuses_a_second_account_for_the_same_mailbox(pool: asyncpg.Pool, passwords: Passwords):
+async def test_register_refuses_a_second_account_for_the_same_mailbox(pool: KitPool, passwords: Passwords):
     await register_account(RegisterAccount("bob@example.com", PASSWORD), pool=pool, passwords=passwords)
     again = await register_account(RegisterAccount("BOB@example.com", PASSWORD), pool=pool, passwords=passwords)
     assert isinstance(again, EmailTaken)
@@ -34,7 +34,7 @@ async def test_register_refuses_a_second_account_for_the_same_mailbox(pool: asyn
 
 
 @pytest.mark.parametrize("password", ["aaaaaaaaaaaaaaaa", "password1234", "carol-is-my-name-ok"])
-async def test_register_rejects_guessable_passwords(pool: asyncpg.Pool, passwords: Passwords, password: str):
+async def test_register_rejects_guessable_passwords(pool: KitPool, passwords: Passwords, password: str):
     outcome = await register_account(RegisterAccount("carol@example.com", password), pool=pool, passwords=passwords)
     assert isinstance(outcome, WeakPassword)
     assert await pool.fetchval("SELECT count(*) FROM accounts") == 0

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import time
 
-import asyncpg
-
+from fleetkit.db import KitPool
 from identity.features.session.login.command import LogIn
 from identity.features.session.login.handler import BadCredentials, LoggedIn, log_in
 from identity.passwords import Passwords
@@ -17,7 +16,7 @@ async def _attempt(pool, passwords, keyring, email: str, password: str):
 
 
 async def test_the_right_password_yields_an_access_and_a_refresh_token(
-    pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing, register
+    pool: KitPool, passwords: Passwords, keyring: KeyRing, register
 ):
     account = await register("alice@example.com")
     outcome = await _attempt(pool, passwords, keyring, "alice@example.com", PASSWORD)

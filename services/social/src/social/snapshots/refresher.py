@@ -19,6 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
 from social.avatar_directory import BATCH_MAX, AvatarDirectory, AvatarsUnavailable
@@ -52,7 +53,7 @@ class SnapshotRefresher:
     def __init__(
         self,
         *,
-        pool: asyncpg.Pool,
+        pool: KitPool,
         directory: AvatarDirectory,
         queue_max: int,
         metrics: SocialMetrics,

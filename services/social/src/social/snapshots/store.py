@@ -6,8 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
-
+from fleetkit.db import KitPool
 from social.avatar_directory import AvatarCard
 from social.snapshots.queries import (
     CLEAR_MISSING_SNAPSHOTS,
@@ -20,7 +19,7 @@ __all__ = ["mark_stale", "save_snapshots", "stale_avatar_ids"]
 
 
 async def save_snapshots(
-    pool: asyncpg.Pool, requested: Collection[UUID], cards: Sequence[AvatarCard], now: datetime
+    pool: KitPool, requested: Collection[UUID], cards: Sequence[AvatarCard], now: datetime
 ) -> None:
     """Store what avatars answered for ``requested``: a card updates every entry showing that
     avatar; an id avatars no longer knows (deleted avatar) clears the snapshot, and the entries
@@ -42,13 +41,13 @@ async def save_snapshots(
             await conn.execute(CLEAR_MISSING_SNAPSHOTS, missing, now)
 
 
-async def mark_stale(pool: asyncpg.Pool, avatar_ids: Collection[UUID]) -> None:
+async def mark_stale(pool: KitPool, avatar_ids: Collection[UUID]) -> None:
     """Defer a refresh: the next sweep (or the feed, once the snapshot is too old) picks it up."""
     if avatar_ids:
         await pool.execute(MARK_SNAPSHOTS_STALE, list(avatar_ids))
 
 
-async def stale_avatar_ids(pool: asyncpg.Pool, limit: int) -> list[UUID]:
+async def stale_avatar_ids(pool: KitPool, limit: int) -> list[UUID]:
     if limit <= 0:
         return []
     return [row[0] for row in await pool.fetch(SELECT_STALE_AVATAR_IDS, limit)]

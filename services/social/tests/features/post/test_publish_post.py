@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import asyncpg
-
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from social.avatar_directory import AvatarsUnavailable
 from social.features.post.publish.command import PublishPost
@@ -9,7 +8,7 @@ from social.features.post.publish.handler import AvatarNotYours, PostPublished, 
 from social.features.post.publish.schema import NOT_BLANK
 
 
-async def test_a_post_without_avatar_shows_the_default_author_name_in_the_feed(pool: asyncpg.Pool, directory, bearer):
+async def test_a_post_without_avatar_shows_the_default_author_name_in_the_feed(pool: KitPool, directory, bearer):
     author = new_id()
     outcome = await publish_post(PublishPost(author, "hello", None, bearer), pool=pool, avatars=directory)
     assert isinstance(outcome, PostPublished)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.batch_get_avatars.command import BatchGetAvatars
 from avatars.features.avatar.batch_get_avatars.queries import SELECT_SNAPSHOTS_BY_IDS
+from fleetkit.db import KitPool
 
 
 class Snapshot(msgspec.Struct, frozen=True):
@@ -19,7 +19,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     updated_at: datetime
 
 
-async def batch_get_avatars(cmd: BatchGetAvatars, *, pool: asyncpg.Pool) -> list[Snapshot]:
+async def batch_get_avatars(cmd: BatchGetAvatars, *, pool: KitPool) -> list[Snapshot]:
     if not cmd.ids:
         return []
     rows = await pool.fetch(SELECT_SNAPSHOTS_BY_IDS, list(cmd.ids))

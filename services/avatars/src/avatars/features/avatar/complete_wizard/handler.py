@@ -22,6 +22,7 @@ from avatars.features.avatar.complete_wizard.queries import (
     SELECT_AVATAR_OF_DRAFT,
 )
 from avatars.snapshots import AvatarFacts, project
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from fleetkit.logging import get_logger
 
@@ -64,9 +65,7 @@ def _missing(record: asyncpg.Record) -> list[str]:
     return [step for step, value in zip(STEPS, values, strict=True) if value is None]
 
 
-async def complete_wizard(
-    cmd: CompleteWizard, *, pool: asyncpg.Pool
-) -> AvatarCompleted | DraftIncomplete | DraftNotFound:
+async def complete_wizard(cmd: CompleteWizard, *, pool: KitPool) -> AvatarCompleted | DraftIncomplete | DraftNotFound:
     now = utcnow()
     async with pool.acquire() as conn, conn.transaction():
         draft = await conn.fetchrow(LOCK_LIVE_DRAFT, cmd.draft_id, cmd.owner_id, now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.delete_avatar.command import DeleteAvatar
@@ -10,6 +9,7 @@ from avatars.features.avatar.delete_avatar.queries import (
     DELETE_AVATAR_IF_VERSION,
     SELECT_OWNED_AVATAR_VERSION,
 )
+from fleetkit.db import KitPool
 from fleetkit.logging import get_logger
 
 log = get_logger("avatars.delete_avatar")
@@ -27,7 +27,7 @@ class AvatarNotFound(msgspec.Struct, frozen=True):
     """Missing or someone else's: the same answer, so existence does not leak."""
 
 
-async def delete_avatar(cmd: DeleteAvatar, *, pool: asyncpg.Pool) -> AvatarDeleted | VersionMismatch | AvatarNotFound:
+async def delete_avatar(cmd: DeleteAvatar, *, pool: KitPool) -> AvatarDeleted | VersionMismatch | AvatarNotFound:
     expected = None if cmd.expected_versions is None else list(cmd.expected_versions)
     async with pool.acquire() as conn, conn.transaction():
         deleted = await conn.fetchval(DELETE_AVATAR_IF_VERSION, cmd.avatar_id, cmd.owner_id, expected)

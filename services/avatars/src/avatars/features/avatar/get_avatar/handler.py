@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.get_avatar.command import GetAvatar
 from avatars.features.avatar.get_avatar.queries import SELECT_AVATAR
+from fleetkit.db import KitPool
 
 
 class Avatar(msgspec.Struct, frozen=True):
@@ -31,6 +31,6 @@ class AvatarNotFound(msgspec.Struct, frozen=True):
     pass
 
 
-async def get_avatar(cmd: GetAvatar, *, pool: asyncpg.Pool) -> Avatar | AvatarNotFound:
+async def get_avatar(cmd: GetAvatar, *, pool: KitPool) -> Avatar | AvatarNotFound:
     row = await pool.fetchrow(SELECT_AVATAR, cmd.avatar_id)
     return AvatarNotFound() if row is None else Avatar(*row)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.list_my_avatars.command import ListMyAvatars
 from avatars.features.avatar.list_my_avatars.queries import SELECT_MY_AVATARS_PAGE
+from fleetkit.db import KitPool
 
 
 class AvatarListing(msgspec.Struct, frozen=True):
@@ -24,7 +24,7 @@ class MyAvatars(msgspec.Struct, frozen=True):
     next_after: UUID | None
 
 
-async def list_my_avatars(cmd: ListMyAvatars, *, pool: asyncpg.Pool) -> MyAvatars:
+async def list_my_avatars(cmd: ListMyAvatars, *, pool: KitPool) -> MyAvatars:
     rows = await pool.fetch(SELECT_MY_AVATARS_PAGE, cmd.owner_id, cmd.after, cmd.limit + 1)
     page = [AvatarListing(*row) for row in rows[: cmd.limit]]
     more = len(rows) > cmd.limit

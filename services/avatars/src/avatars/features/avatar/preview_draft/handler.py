@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.preview_draft.command import PreviewDraft
 from avatars.features.avatar.preview_draft.queries import SELECT_LIVE_DRAFT_ATTRIBUTES
 from avatars.svg import Drawing, draw, etag_of
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 
 
@@ -20,7 +20,7 @@ class DraftNotFound(msgspec.Struct, frozen=True):
     pass
 
 
-async def preview_draft(cmd: PreviewDraft, *, pool: asyncpg.Pool) -> DraftPreview | DraftNotFound:
+async def preview_draft(cmd: PreviewDraft, *, pool: KitPool) -> DraftPreview | DraftNotFound:
     row = await pool.fetchrow(SELECT_LIVE_DRAFT_ATTRIBUTES, cmd.draft_id, cmd.owner_id, utcnow())
     if row is None:
         return DraftNotFound()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.set_wizard_step.command import (
@@ -21,6 +20,7 @@ from avatars.features.avatar.set_wizard_step.queries import (
     SET_DRAFT_PALETTE,
     SET_DRAFT_SHAPE,
 )
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 
 
@@ -63,7 +63,7 @@ def _statement(step: SetWizardStep) -> tuple[str, tuple[object, ...]]:
             return SET_DRAFT_NAME, (name,)
 
 
-async def set_wizard_step(cmd: SetWizardStep, *, pool: asyncpg.Pool, ttl_s: int) -> DraftUpdated | DraftNotFound:
+async def set_wizard_step(cmd: SetWizardStep, *, pool: KitPool, ttl_s: int) -> DraftUpdated | DraftNotFound:
     now = utcnow()
     query, values = _statement(cmd)
     row = await pool.fetchrow(query, cmd.draft_id, cmd.owner_id, now, now + timedelta(seconds=ttl_s), *values)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.queries import INSERT_DRAFT
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 
 
@@ -36,7 +36,7 @@ class DraftStarted(msgspec.Struct, frozen=True):
         return [step for step, value in steps.items() if value is None]
 
 
-async def start_wizard(cmd: StartWizard, *, pool: asyncpg.Pool, ttl_s: int) -> DraftStarted:
+async def start_wizard(cmd: StartWizard, *, pool: KitPool, ttl_s: int) -> DraftStarted:
     now = utcnow()
     background, foreground, accent = (
         (None, None, None) if cmd.palette is None else tuple(c.upper() for c in cmd.palette)

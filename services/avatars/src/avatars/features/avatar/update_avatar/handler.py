@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from avatars.features.avatar.update_avatar.command import UpdateAvatar
@@ -17,6 +16,7 @@ from avatars.features.avatar.update_avatar.queries import (
     UPDATE_AVATAR_IF_VERSION,
 )
 from avatars.snapshots import AvatarFacts, project
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
 
@@ -45,7 +45,7 @@ class AvatarNotFound(msgspec.Struct, frozen=True):
     """Missing or someone else's: the same answer, so existence does not leak."""
 
 
-async def update_avatar(cmd: UpdateAvatar, *, pool: asyncpg.Pool) -> AvatarUpdated | VersionMismatch | AvatarNotFound:
+async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> AvatarUpdated | VersionMismatch | AvatarNotFound:
     colours = (None, None, None) if cmd.palette is None else tuple(c.upper() for c in cmd.palette)
     accessories = None if cmd.accessories is None else sorted(cmd.accessories)
     expected = None if cmd.expected_versions is None else list(cmd.expected_versions)

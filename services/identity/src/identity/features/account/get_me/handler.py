@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from identity.features.account.get_me.command import GetMe
 from identity.features.account.get_me.queries import SELECT_ACCOUNT
 
@@ -20,6 +20,6 @@ class AccountGone(msgspec.Struct, frozen=True):
     pass
 
 
-async def get_me(cmd: GetMe, *, pool: asyncpg.Pool) -> Account | AccountGone:
+async def get_me(cmd: GetMe, *, pool: KitPool) -> Account | AccountGone:
     row = await pool.fetchrow(SELECT_ACCOUNT, cmd.account_id)
     return AccountGone() if row is None else Account(*row)

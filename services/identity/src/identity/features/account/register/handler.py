@@ -6,9 +6,9 @@ import unicodedata
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.queries import INSERT_ACCOUNT
@@ -58,7 +58,7 @@ def password_weakness(password: str, email: str) -> str | None:
 
 
 async def register_account(
-    cmd: RegisterAccount, *, pool: asyncpg.Pool, passwords: Passwords
+    cmd: RegisterAccount, *, pool: KitPool, passwords: Passwords
 ) -> AccountRegistered | EmailTaken | WeakPassword:
     email = normalise_email(cmd.email)
     weakness = password_weakness(cmd.password, email)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 import unicodedata
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from identity.features.session.login.command import LogIn
 from identity.features.session.login.queries import SELECT_ACCOUNT_CREDENTIALS
@@ -27,7 +27,7 @@ class BadCredentials(msgspec.Struct, frozen=True):
 
 
 async def log_in(
-    cmd: LogIn, *, pool: asyncpg.Pool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int
+    cmd: LogIn, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int
 ) -> LoggedIn | BadCredentials:
     email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
     row = await pool.fetchrow(SELECT_ACCOUNT_CREDENTIALS, email)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
 from identity.features.session.refresh.command import RefreshSession
@@ -37,7 +37,7 @@ class RefreshRejected(msgspec.Struct, frozen=True):
 
 
 async def refresh_session(
-    cmd: RefreshSession, *, pool: asyncpg.Pool, keyring: KeyRing, refresh_ttl_s: int
+    cmd: RefreshSession, *, pool: KitPool, keyring: KeyRing, refresh_ttl_s: int
 ) -> SessionRefreshed | RefreshRejected:
     digest = hash_refresh_token(cmd.refresh_token)
     now = utcnow()

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from social.features.comment.add.command import AddComment
 from social.features.comment.add.queries import INSERT_COMMENT
@@ -23,6 +23,6 @@ class PostNotFound(msgspec.Struct, frozen=True):
     pass
 
 
-async def add_comment(cmd: AddComment, *, pool: asyncpg.Pool) -> CommentAdded | PostNotFound:
+async def add_comment(cmd: AddComment, *, pool: KitPool) -> CommentAdded | PostNotFound:
     row = await pool.fetchrow(INSERT_COMMENT, new_id(), cmd.post_id, cmd.author_id, cmd.text, utcnow())
     return PostNotFound() if row is None else CommentAdded(*row)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from social.features.comment.delete.command import DeleteComment
 from social.features.comment.delete.queries import DELETE_OWN_COMMENT
 
@@ -19,9 +19,7 @@ class NotYourComment(msgspec.Struct, frozen=True):
     pass
 
 
-async def delete_comment(
-    cmd: DeleteComment, *, pool: asyncpg.Pool
-) -> CommentDeleted | CommentNotFound | NotYourComment:
+async def delete_comment(cmd: DeleteComment, *, pool: KitPool) -> CommentDeleted | CommentNotFound | NotYourComment:
     author_id, deleted = await pool.fetchrow(DELETE_OWN_COMMENT, cmd.comment_id, cmd.author_id)
     if deleted:
         return CommentDeleted()

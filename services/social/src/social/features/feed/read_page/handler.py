@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.logging import get_logger
 from social.avatar_directory import AvatarDirectory, AvatarsUnavailable
 from social.features.feed.read_page.command import ReadFeedPage
@@ -71,7 +72,7 @@ class FeedPage(msgspec.Struct, frozen=True):
 async def read_feed_page(
     cmd: ReadFeedPage,
     *,
-    pool: asyncpg.Pool,
+    pool: KitPool,
     avatars: AvatarDirectory,
     refresher: SnapshotRefresher,
     metrics: SocialMetrics,
@@ -102,7 +103,7 @@ async def read_feed_page(
     return FeedPage(items, next_after, degraded=bool(unconfirmed))
 
 
-async def _page(pool: asyncpg.Pool, cmd: ReadFeedPage) -> list[FeedRow]:
+async def _page(pool: KitPool, cmd: ReadFeedPage) -> list[FeedRow]:
     """``limit`` rows and one more (whose presence means there is a next page)."""
     if cmd.after is None:
         records: Sequence[asyncpg.Record] = await pool.fetch(SELECT_FEED_PAGE_FIRST, cmd.limit + 1)

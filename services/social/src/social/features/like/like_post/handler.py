@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.queries import LIKE_POST
@@ -19,7 +19,7 @@ class PostNotFound(msgspec.Struct, frozen=True):
     pass
 
 
-async def like_post(cmd: LikePost, *, pool: asyncpg.Pool) -> PostLiked | PostNotFound:
+async def like_post(cmd: LikePost, *, pool: KitPool) -> PostLiked | PostNotFound:
     """Liking twice is one like: the second call changes nothing and answers the same."""
     found, like_count = await pool.fetchrow(LIKE_POST, cmd.post_id, cmd.user_id, utcnow())
     return PostLiked(cmd.post_id, like_count) if found else PostNotFound()

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.queries import UNLIKE_POST
 
@@ -18,6 +18,6 @@ class PostNotFound(msgspec.Struct, frozen=True):
     pass
 
 
-async def unlike_post(cmd: UnlikePost, *, pool: asyncpg.Pool) -> PostUnliked | PostNotFound:
+async def unlike_post(cmd: UnlikePost, *, pool: KitPool) -> PostUnliked | PostNotFound:
     found, like_count = await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id)
     return PostUnliked(cmd.post_id, like_count) if found else PostNotFound()

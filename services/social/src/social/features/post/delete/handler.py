@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from social.features.post.delete.command import DeletePost
 from social.features.post.delete.queries import DELETE_OWN_POST
 
@@ -19,7 +19,7 @@ class NotYourPost(msgspec.Struct, frozen=True):
     pass
 
 
-async def delete_post(cmd: DeletePost, *, pool: asyncpg.Pool) -> PostDeleted | PostNotFound | NotYourPost:
+async def delete_post(cmd: DeletePost, *, pool: KitPool) -> PostDeleted | PostNotFound | NotYourPost:
     author_id, deleted = await pool.fetchrow(DELETE_OWN_POST, cmd.post_id, cmd.author_id)
     if deleted:
         return PostDeleted()

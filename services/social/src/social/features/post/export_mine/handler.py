@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from social.features.post.export_mine.command import ExportMyPosts
 from social.features.post.export_mine.queries import SELECT_MY_POSTS_FOR_EXPORT
 
@@ -32,7 +32,7 @@ class ExportLine(msgspec.Struct, frozen=True):
     comment_count: int
 
 
-async def export_my_posts(cmd: ExportMyPosts, *, pool: asyncpg.Pool) -> AsyncIterator[bytes]:
+async def export_my_posts(cmd: ExportMyPosts, *, pool: KitPool) -> AsyncIterator[bytes]:
     encoder = msgspec.json.Encoder()
     buffer = bytearray()
     async with (

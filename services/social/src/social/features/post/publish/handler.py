@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from social.avatar_directory import AvatarCard, AvatarDirectory, AvatarsUnavailable
 from social.features.post.publish.command import PublishPost
@@ -27,7 +27,7 @@ class AvatarNotYours(msgspec.Struct, frozen=True):
 
 
 async def publish_post(
-    cmd: PublishPost, *, pool: asyncpg.Pool, avatars: AvatarDirectory
+    cmd: PublishPost, *, pool: KitPool, avatars: AvatarDirectory
 ) -> PostPublished | AvatarNotYours | AvatarsUnavailable:
     """An unchecked avatar is never accepted: when avatars cannot answer, neither do we (503)."""
     card: AvatarCard | None = None

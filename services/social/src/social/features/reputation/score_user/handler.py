@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from fleetkit.db import KitPool
 from social.features.reputation.score_user.command import ScoreUser
 from social.features.reputation.score_user.queries import SELECT_REPUTATION
 
@@ -18,7 +18,7 @@ class Reputation(msgspec.Struct, frozen=True):
     computed_at: datetime
 
 
-async def score_user(cmd: ScoreUser, *, pool: asyncpg.Pool) -> Reputation:
+async def score_user(cmd: ScoreUser, *, pool: KitPool) -> Reputation:
     """Reputation of ``cmd.user_id`` at ``cmd.now``, the standards' engagement algorithm.
 
     Algorithm (computed in SQL, one row back):
