@@ -11,7 +11,7 @@ import asyncio
 import functools
 import itertools
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,9 +28,19 @@ def _pool(dsn: str, **overrides: Any) -> KitPool:
     return KitPool(functools.partial(asyncpg.connect, dsn, timeout=5, command_timeout=5), **options)
 
 
+@asynccontextmanager
+async def _opened(dsn: str, **overrides: Any) -> AsyncIterator[KitPool]:
+    """A pool for one test, terminated at the end (``close()`` would wait for what a failed test holds)."""
+    pool = _pool(dsn, **overrides)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+
+
 @pytest.fixture
 async def small_pool(database_url: str) -> AsyncIterator[KitPool]:
-    async with _pool(database_url) as pool:
+    async with _opened(database_url) as pool:
         yield pool
 
 
@@ -131,6 +141,41 @@ async def test_an_acquire_that_times_out_in_line_gets_nothing_and_keeps_the_coun
     assert not small_pool._waiters
 
 
+async def test_waiters_share_one_deadline_timer_and_each_keeps_its_own_deadline(database_url: str) -> None:
+    async with _opened(database_url, acquire_timeout=0.3) as pool:
+        held = [await pool.acquire(), await pool.acquire()]
+        loop = asyncio.get_running_loop()
+        armed: list[Any] = []
+        call_at = loop.call_at
+
+        def recording(when: float, callback: Any, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+            armed.append(callback)
+            return call_at(when, callback, *args, **kwargs)
+
+        loop.call_at = recording  # type: ignore[method-assign]
+        try:
+            started = loop.time()
+            first = [asyncio.create_task(pool.fetchval("SELECT 1")) for _ in range(5)]
+            await asyncio.sleep(0)  # all five are in line
+        finally:
+            del loop.call_at
+        assert armed == [pool._expire]  # one timer for the five, not one each
+        await asyncio.sleep(0.1)
+        later = asyncio.create_task(pool.fetchval("SELECT 1"))
+        for waiter in first:
+            with pytest.raises(TimeoutError):
+                await waiter
+        assert loop.time() - started >= 0.25
+        assert not later.done()  # its deadline is its own, 0.1 s later
+        with pytest.raises(TimeoutError):
+            await later
+        assert loop.time() - started >= 0.35
+        assert not pool._waiters
+        for conn in held:
+            await pool.release(conn)
+        assert await pool.fetchval("SELECT 2") == 2
+
+
 async def test_a_returned_connection_refuses_to_be_used(small_pool: KitPool) -> None:
     conn = await small_pool.acquire()
     await small_pool.release(conn)
@@ -141,7 +186,7 @@ async def test_a_returned_connection_refuses_to_be_used(small_pool: KitPool) -> 
 async def test_a_foreign_connection_is_refused_without_freeing_a_place(small_pool: KitPool, database_url: str) -> None:
     held = await small_pool.acquire()
     other = await asyncpg.connect(database_url)
-    async with _pool(database_url) as another_pool:
+    async with _opened(database_url) as another_pool:
         lent_elsewhere = await another_pool.acquire()
         try:
             with pytest.raises(asyncpg.InterfaceError):
@@ -222,9 +267,10 @@ async def test_a_place_freed_for_a_waiter_is_not_taken_by_a_newcomer(small_pool:
     await asyncio.sleep(0.01)
     first.terminate()
     await small_pool.release(first)  # closed: its place goes to the waiter
-    newcomer = asyncio.create_task(small_pool.fetchval("SELECT 'newcomer'"))
-    await asyncio.sleep(0)
+    # Started at once (eagerly), before the waiter it was freed for has run:
+    newcomer = asyncio.Task(small_pool.fetchval("SELECT 'newcomer'"), loop=asyncio.get_running_loop(), eager_start=True)
     assert _places(small_pool) == 2  # the second connection and the place kept for the waiter
+    assert len(small_pool._waiters) == 1  # the newcomer waits
     assert await asyncio.wait_for(waiter, 5) == "waiter"
     assert await asyncio.wait_for(newcomer, 5) == "newcomer"
     assert _places(small_pool) == 2
@@ -281,7 +327,7 @@ async def test_a_connection_left_in_a_transaction_is_rolled_back_before_it_is_le
 
 
 async def test_an_interrupted_query_is_cancelled_on_the_server_and_its_connection_reused(database_url: str) -> None:
-    async with _pool(database_url, max_size=1) as pool:
+    async with _opened(database_url, max_size=1) as pool:
         pid = await pool.fetchval("SELECT pg_backend_pid()")
         sleeping = asyncio.create_task(pool.execute("SELECT pg_sleep(30)"))
         await asyncio.sleep(0.2)
@@ -303,7 +349,7 @@ async def test_an_interrupted_query_is_cancelled_on_the_server_and_its_connectio
 
 
 async def test_a_connection_is_replaced_after_max_uses(database_url: str) -> None:
-    async with _pool(database_url, max_size=1, max_uses=3) as pool:
+    async with _opened(database_url, max_size=1, max_uses=3) as pool:
         pids = [await pool.fetchval("SELECT pg_backend_pid()") for _ in range(7)]
         assert pids[0] == pids[1] == pids[2]
         assert pids[3] == pids[4] == pids[5]
@@ -312,7 +358,7 @@ async def test_a_connection_is_replaced_after_max_uses(database_url: str) -> Non
 
 
 async def test_idle_connections_are_closed_down_to_the_minimum(database_url: str) -> None:
-    async with _pool(database_url, max_size=3, min_size=1, max_idle_s=0.1) as pool:
+    async with _opened(database_url, max_size=3, min_size=1, max_idle_s=0.1) as pool:
         assert await warm(pool, 3, 5.0) == 3
         assert pool.get_idle_size() == 3
         for _ in range(50):

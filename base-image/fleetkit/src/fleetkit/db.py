@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -120,6 +121,7 @@ class KitPool:
         "_closed",
         "_connect",
         "_emptied",
+        "_expiry",
         "_idle",
         "_max_idle_s",
         "_max_size",
@@ -155,8 +157,10 @@ class KitPool:
         self._idle: list[_Slot] = []  # a stack: the most recently used connection is lent first
         self._slots: dict[asyncpg.Connection, _Slot] = {}  # every open connection
         self._opening = 0  # connections being opened: they count against max_size
-        # Waiters, oldest first. A waiter is handed a connection, or None: a place to open one in.
-        self._waiters: deque[asyncio.Future[_Slot | None]] = deque()
+        # Waiters, oldest first, with their deadline (inf: the waiter keeps its own timer). A
+        # waiter is handed a connection, or None: a place kept for it to open one in.
+        self._waiters: deque[tuple[asyncio.Future[_Slot | None], float]] = deque()
+        self._expiry: asyncio.TimerHandle | None = None  # the one timer of all default deadlines
         self._busy: set[asyncio.Task[None]] = set()  # resets and closes in the background
         self._sweep: asyncio.TimerHandle | None = None
         self._closed = False
@@ -231,30 +235,76 @@ class KitPool:
         return None
 
     async def _wait_for_slot(self, timeout: float | None) -> _Slot:
-        """Wait in line, or open a connection when the pool is below its size; one deadline for both."""
+        """Open a connection when the pool is below its size, else wait in line; within one deadline."""
         if self._closed:
             msg = "the pool is closed"
             raise asyncpg.InterfaceError(msg)
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self._acquire_timeout if timeout is None else timeout):
-                if not self._waiters and len(self._slots) + self._opening < self._max_size:
-                    self._opening += 1  # the free place is this acquirer's
+            if not self._waiters and len(self._slots) + self._opening < self._max_size:
+                self._opening += 1  # the free place is this acquirer's
+                if timeout is None or timeout >= self._acquire_timeout:
+                    return await self._open()  # the connect timeout is the acquire timeout
+                async with asyncio.timeout(timeout):
                     return await self._open()
-                place: asyncio.Future[_Slot | None] = asyncio.get_running_loop().create_future()
-                self._waiters.append(place)
-                try:
-                    slot = await place
-                except asyncio.CancelledError:
-                    if place.done() and not place.cancelled():
-                        self._pass_on(place.result())  # handed over just before: pass it on
-                    else:
-                        self._waiters.remove(place)
-                    raise
-                return slot if slot is not None else await self._open()  # None: a place kept for it
+            return await self._wait_in_line(timeout)
         finally:
             if self._observe_wait is not None:
                 self._observe_wait(time.perf_counter() - started)
+
+    async def _wait_in_line(self, timeout: float | None) -> _Slot:
+        """Wait for a connection, or for a place to open one in, until the deadline.
+
+        Waiters with the default timeout arrive in order with the same timeout, so their
+        deadlines are in line order too: one timer, armed for the earliest, serves them all
+        (``_expire``), instead of an ``asyncio.timeout`` each. A waiter with a timeout of its own
+        keeps its own timer.
+        """
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[_Slot | None] = loop.create_future()
+        if timeout is None:
+            deadline = loop.time() + self._acquire_timeout
+            self._waiters.append((place, deadline))
+            if self._expiry is None:
+                self._expiry = loop.call_at(deadline, self._expire)
+            slot = await self._in_line(place)
+        else:
+            deadline = loop.time() + timeout
+            async with asyncio.timeout_at(deadline):
+                self._waiters.append((place, math.inf))
+                slot = await self._in_line(place)
+        if slot is not None:
+            return slot
+        async with asyncio.timeout_at(deadline):  # handed a place: open a connection in what is left
+            return await self._open()
+
+    async def _in_line(self, place: asyncio.Future[_Slot | None]) -> _Slot | None:
+        try:
+            return await place
+        except asyncio.CancelledError:
+            if place.done() and not place.cancelled():
+                self._pass_on(place.result())  # handed over just before: pass it on
+            else:
+                self._waiters = deque(waiter for waiter in self._waiters if waiter[0] is not place)
+            raise
+
+    def _expire(self) -> None:
+        """Fail the waiters whose default deadline has passed; arm the timer for the next one."""
+        loop = asyncio.get_running_loop()
+        self._expiry = None
+        now = loop.time()
+        waiting: deque[tuple[asyncio.Future[_Slot | None], float]] = deque()
+        for place, deadline in self._waiters:
+            if place.done():
+                continue
+            if deadline <= now:
+                place.set_exception(TimeoutError(f"no database connection within {self._acquire_timeout} s"))
+            else:
+                waiting.append((place, deadline))
+        self._waiters = waiting
+        upcoming = min((deadline for _, deadline in waiting), default=math.inf)
+        if upcoming < math.inf:
+            self._expiry = loop.call_at(upcoming, self._expire)
 
     async def _open(self) -> _Slot:
         """Open a connection in a place kept for it in ``_opening`` (bounded by the connect timeout)."""
@@ -288,7 +338,7 @@ class KitPool:
         The place is counted in ``_opening`` at once, so no newcomer takes it before the waiter runs.
         """
         while self._waiters:
-            place = self._waiters.popleft()
+            place, _ = self._waiters.popleft()
             if not place.done():
                 self._opening += 1
                 place.set_result(None)
@@ -299,7 +349,7 @@ class KitPool:
     def _shelve(self, slot: _Slot) -> None:
         """A healthy connection is back: to the oldest waiter, else onto the idle stack."""
         while self._waiters:
-            place = self._waiters.popleft()
+            place, _ = self._waiters.popleft()
             if not place.done():
                 place.set_result(slot)
                 return
@@ -424,11 +474,12 @@ class KitPool:
     def _shut(self) -> None:
         """No more lends: the sweep stops and waiters get ``InterfaceError``."""
         self._closed = True
-        if self._sweep is not None:
-            self._sweep.cancel()
-            self._sweep = None
+        for timer in (self._sweep, self._expiry):
+            if timer is not None:
+                timer.cancel()
+        self._sweep = self._expiry = None
         while self._waiters:
-            place = self._waiters.popleft()
+            place, _ = self._waiters.popleft()
             if not place.done():
                 place.set_exception(asyncpg.InterfaceError("the pool is closed"))
 
