@@ -201,7 +201,13 @@ class KitPool:
         return Lease(self, timeout)
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:
-        """Give back a connection from ``await pool.acquire()``; a second release does nothing."""
+        """Give back a connection from ``await pool.acquire()``; a second release does nothing.
+
+        Like leaving ``async with pool.acquire()`` without an exception: the caller is done with
+        it. A transaction left open is still rolled back (in the background) before the
+        connection is lent again, and a query still being cancelled is waited for by the next
+        one (asyncpg's protocol does that itself).
+        """
         if not isinstance(connection, PooledConnection):
             msg = f"{connection!r} was not lent by this pool"
             raise asyncpg.InterfaceError(msg)
