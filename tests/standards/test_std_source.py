@@ -98,6 +98,7 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 import asyncpg, aiohttp
                 async def f() -> None:
                     await asyncpg.create_pool("dsn")  # bad
+                    await asyncpg.connect("dsn", command_timeout=5)  # bad
                     aiohttp.ClientSession()  # bad
             """,
         },
@@ -106,6 +107,7 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 import asyncpg, aiohttp
                 async def f() -> None:
                     await asyncpg.create_pool("dsn", command_timeout=5, timeout=2)
+                    await asyncpg.connect("dsn", timeout=2)
                     aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
             """,
         },

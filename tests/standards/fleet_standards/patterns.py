@@ -128,12 +128,14 @@ def check_pools_only_in_lifespan(
 
 _TIMEOUT_KWARGS = {
     "asyncpg.create_pool": {"command_timeout", "timeout"},
+    "asyncpg.connect": {"timeout"},
+    "asyncpg.connection.connect": {"timeout"},
     "aiohttp.ClientSession": {"timeout"},
 }
 
 
 def check_io_timeouts(paths: Iterable[Path]) -> list[Violation]:
-    """Pool and session constructors name their timeouts (the standards: aggressive timeouts)."""
+    """Pool, connection and session constructors name their timeouts (the standards: aggressive timeouts)."""
     found = []
     for m in modules(paths):
         for node in ast.walk(m.tree):

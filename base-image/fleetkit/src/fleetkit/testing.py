@@ -36,6 +36,10 @@ def admin_dsn() -> str:
     return os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+#: How long test support waits to connect to the test server (it is local: a hang is a fault).
+CONNECT_TIMEOUT_S = 10.0
+
+
 def with_database(dsn: str, name: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
@@ -44,13 +48,13 @@ def with_database(dsn: str, name: str) -> str:
 async def make_template(service: str, migrations: Path, tag: str) -> str:
     """Create (or recreate) a migrated template database; return its name."""
     name = f"tmpl_{service}_{tag}"
-    admin = await asyncpg.connect(admin_dsn())
+    admin = await asyncpg.connect(admin_dsn(), timeout=CONNECT_TIMEOUT_S)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    conn = await asyncpg.connect(with_database(admin_dsn(), name))
+    conn = await asyncpg.connect(with_database(admin_dsn(), name), timeout=CONNECT_TIMEOUT_S)
     try:
         await apply(conn, service, load_migrations(migrations))
     finally:
@@ -61,7 +65,7 @@ async def make_template(service: str, migrations: Path, tag: str) -> str:
 async def create_database(template: str) -> str:
     """A new database cloned from ``template``; returns its DSN."""
     name = f"t_{new_id().hex}"
-    admin = await asyncpg.connect(admin_dsn())
+    admin = await asyncpg.connect(admin_dsn(), timeout=CONNECT_TIMEOUT_S)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
@@ -71,7 +75,7 @@ async def create_database(template: str) -> str:
 
 async def drop_database(dsn: str) -> None:
     name = urlsplit(dsn).path.lstrip("/")
-    admin = await asyncpg.connect(admin_dsn())
+    admin = await asyncpg.connect(admin_dsn(), timeout=CONNECT_TIMEOUT_S)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -80,7 +84,7 @@ async def drop_database(dsn: str) -> None:
 
 async def drop_template(name: str) -> None:
     """Drop a template made by :func:`make_template` (at the end of a test session)."""
-    admin = await asyncpg.connect(admin_dsn())
+    admin = await asyncpg.connect(admin_dsn(), timeout=CONNECT_TIMEOUT_S)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -109,7 +113,7 @@ def database_fixtures(service: str, migrations: Path) -> tuple[Any, Any, Any]:
 
     @pytest.fixture(name="pool")
     async def pool(database_url: str) -> AsyncIterator[KitPool]:
-        connect = functools.partial(asyncpg.connect, database_url, timeout=10, command_timeout=30)
+        connect = functools.partial(asyncpg.connect, database_url, timeout=CONNECT_TIMEOUT_S, command_timeout=30)
         async with KitPool(connect, max_size=4, acquire_timeout=10, close_timeout=30) as test_pool:
             yield test_pool
 
