@@ -52,16 +52,20 @@ def _counting_callbacks() -> Iterator[list[int]]:
 
 
 async def _seed(dsn: str) -> Any:
+    import functools
+
     import asyncpg
 
     from avatars.features.avatar.complete_wizard.command import CompleteWizard
     from avatars.features.avatar.complete_wizard.handler import complete_wizard
     from avatars.features.avatar.start_wizard.command import StartWizard
     from avatars.features.avatar.start_wizard.handler import start_wizard
+    from fleetkit.db import KitPool
     from fleetkit.ids import new_id
 
     owner = new_id()
-    async with asyncpg.create_pool(dsn, min_size=1, max_size=1) as pool:
+    connect = functools.partial(asyncpg.connect, dsn, timeout=10, command_timeout=30)
+    async with KitPool(connect, max_size=1, acquire_timeout=10, close_timeout=10) as pool:
         draft = await start_wizard(
             StartWizard(owner, "hexagon", ("#112233", "#FFFFFF", "#FFCC00"), ("hat",), "Micro"),
             pool=pool,
