@@ -63,6 +63,9 @@ async def test_pool_gauges_and_acquire_waits_are_exported(scrape):
     assert _sample(scrape, "db_pool_in_use") >= 0
     assert _sample(scrape, "db_pool_idle") >= 0
     assert _sample(scrape, "db_pool_acquire_wait_seconds_count") >= 1
+    assert _sample(scrape, "db_pool_connection_events_total", event="opened") >= 1
+    for event in ("closed", "reset", "discarded", "lost"):  # every series from the start
+        assert _sample(scrape, "db_pool_connection_events_total", event=event) == 0
 
 
 async def test_auth_failures_are_counted_by_reason(scrape):

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from kit_support import kit_settings
 
-from fleetkit.db import KitPool, open_pool, warm
+from fleetkit.db import EVENTS, KitPool, open_pool, warm
 
 
 def _pool(dsn: str, **overrides: Any) -> KitPool:
@@ -398,6 +398,36 @@ async def test_terminate_closes_lent_connections_too(database_url: str) -> None:
     assert pool.get_size() == 0
     await pool.release(lent)  # a late release after terminate changes nothing
     assert pool.get_size() == 0
+
+
+async def test_the_pool_tells_what_happens_to_its_connections(database_url: str) -> None:
+    events: list[str] = []
+    async with _opened(database_url, max_size=1, max_uses=3, on_event=events.append) as pool:
+        pid = await pool.fetchval("SELECT pg_backend_pid()")  # opened (use 1)
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await pool.fetchval("SELECT 1 / 0")  # use 2: nothing to tell
+        assert events == ["opened"]
+        sleeping = asyncio.create_task(pool.execute("SELECT pg_sleep(30)"))  # use 3
+        await asyncio.sleep(0.2)
+        sleeping.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sleeping
+        while pool._busy:  # reset, then closed (its third use) by a task the reset starts
+            await asyncio.gather(*pool._busy)
+        assert events == ["opened", "reset", "closed"]
+        pid = await pool.fetchval("SELECT pg_backend_pid()")
+        admin = await asyncpg.connect(database_url)
+        try:
+            await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        for _ in range(100):
+            if pool._idle[0].con.is_closed():
+                break
+            await asyncio.sleep(0.01)
+        assert await pool.fetchval("SELECT 1") == 1
+        assert events == ["opened", "reset", "closed", "opened", "lost", "opened"]
+    assert set(events) <= set(EVENTS)
 
 
 async def test_closing_a_retired_connection_is_bounded_when_the_server_stops_answering(database_url: str) -> None:

@@ -21,7 +21,8 @@ transaction, it failed other than with a PostgreSQL error) is reset in the backg
 by ``command_timeout``, or closed; it counts against ``max_size`` until then, so the pool never
 holds more server connections than its size. Connections are replaced after ``max_uses`` lends
 and closed after ``max_idle_s`` idle (one sweep timer per pool, not one per release), down to
-``min_size``.
+``min_size``. What happens to connections (``EVENTS``) is told to ``on_event``: the lifespan
+counts it in ``db_pool_connection_events_total``.
 """
 
 from __future__ import annotations
@@ -43,11 +44,16 @@ from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
 from fleetkit.telemetry import connection_class
 
-__all__ = ["KitPool", "Lease", "PooledConnection", "open_pool", "ping", "warm"]
+__all__ = ["EVENTS", "KitPool", "Lease", "PooledConnection", "open_pool", "ping", "warm"]
 
 log = get_logger("fleetkit.db")
 
 type Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
+#: What ``on_event`` is told: a connection was opened; closed by the pool (past ``max_uses``, idle
+#: too long, shutdown); reset after coming back in doubt; discarded because that reset failed;
+#: lost (found closed by the server or the network).
+EVENTS = ("opened", "closed", "reset", "discarded", "lost")
 
 
 class _Slot:
@@ -128,6 +134,7 @@ class KitPool:
         "_max_uses",
         "_min_size",
         "_observe_wait",
+        "_on_event",
         "_opening",
         "_slots",
         "_sweep",
@@ -145,6 +152,7 @@ class KitPool:
         max_uses: int = 50_000,
         max_idle_s: float = 300.0,
         observe_wait: Callable[[float], None] | None = None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         self._connect = connect
         self._max_size = max_size
@@ -154,6 +162,8 @@ class KitPool:
         self._max_uses = max_uses
         self._max_idle_s = max_idle_s
         self._observe_wait = observe_wait
+        # Told what happens to connections (EVENTS), for the db_pool_connection_events counter.
+        self._on_event = on_event
         self._idle: list[_Slot] = []  # a stack: the most recently used connection is lent first
         self._slots: dict[asyncpg.Connection, _Slot] = {}  # every open connection
         self._opening = 0  # connections being opened: they count against max_size
@@ -233,7 +243,7 @@ class KitPool:
         while idle and not self._waiters:
             slot = idle.pop()
             if slot.con.is_closed():  # ended while idle (a database restart, a killed backend)
-                self._forget(slot)
+                self._forget(slot, "lost")
                 continue
             if self._observe_wait is not None:
                 self._observe_wait(0.0)
@@ -324,6 +334,7 @@ class KitPool:
                 self._place_freed()
         slot = _Slot(con)
         self._slots[con] = slot
+        self._event("opened")
         if self._closed:  # closed while connecting: not lent
             self._retire(slot)
             msg = "the pool is closed"
@@ -373,7 +384,7 @@ class KitPool:
         con = slot.con
         slot.uses += 1
         if con.is_closed():
-            self._forget(slot)
+            self._forget(slot, "lost")
         elif not clean or con.is_in_transaction():
             # Interrupted (cancelled, timed out: asyncpg is cancelling the query), failed on the
             # client side, or left inside a transaction: ROLLBACK and reset before anyone else gets it.
@@ -396,9 +407,10 @@ class KitPool:
         finally:
             if not reset:  # whatever stopped it (even a cancellation), the place is freed
                 slot.con.terminate()
-                self._forget(slot)
+                self._forget(slot, "discarded")
         if not reset:
             return
+        self._event("reset")
         if self._closed or slot.uses >= self._max_uses:
             self._retire(slot)
         else:
@@ -414,11 +426,16 @@ class KitPool:
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             slot.con.terminate()
         finally:
-            self._forget(slot)
+            self._forget(slot, "closed")
 
-    def _forget(self, slot: _Slot) -> None:
+    def _forget(self, slot: _Slot, event: str) -> None:
         if self._slots.pop(slot.con, None) is slot:
+            self._event(event)
             self._place_freed()
+
+    def _event(self, event: str) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -500,6 +517,7 @@ async def open_pool(
     settings: KitSettings,
     *,
     observe_wait: Callable[[float], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
     tracer: trace.Tracer | None = None,
 ) -> KitPool:
     """The worker's pool, without requiring the database to be up.
@@ -531,6 +549,7 @@ async def open_pool(
         close_timeout=settings.db_command_timeout_s,
         max_idle_s=settings.db_max_inactive_lifetime_s,
         observe_wait=observe_wait,
+        on_event=on_event,
     )
 
 

@@ -108,7 +108,10 @@ def kit_lifespan(
                 stack.callback(shutdown_tracing)
                 await stack.enter_async_context(tracing.exporter.running(budget))
             runtime.pool = await open_pool(
-                settings, observe_wait=runtime.metrics.pool_wait.observe, tracer=runtime.tracer
+                settings,
+                observe_wait=runtime.metrics.pool_wait.observe,
+                on_event=runtime.metrics.count_pool_event,
+                tracer=runtime.tracer,
             )
             stack.push_async_callback(_close_pool, runtime.pool, budget)
             runtime.metrics.watch_pool(lambda: runtime.pool, settings.db_pool_max_size)

@@ -24,6 +24,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from fleetkit.db import EVENTS as POOL_EVENTS
+
 if TYPE_CHECKING:
     from fleetkit.db import KitPool
 
@@ -155,6 +157,14 @@ class Metrics:
                 "db_pool_acquire_wait_seconds", "Time spent waiting for a pooled connection.", self.pool_wait
             )
         )
+        self.pool_events = Counter(
+            "db_pool_connection_events",
+            "What happened to pooled connections: opened, closed, reset, discarded, lost.",
+            ("event",),
+            registry=r,
+        )
+        for event in POOL_EVENTS:  # every series exists from the start, at 0
+            self.pool_events.labels(event)
         self.dependency_calls = Counter(
             "dependency_requests", "Calls to other services.", ("dependency", "outcome"), registry=r
         )
@@ -185,6 +195,10 @@ class Metrics:
 
     def watch_pool(self, pool: Callable[[], KitPool | None], max_size: int) -> None:
         self.registry.register(_PoolCollector(pool, max_size))
+
+    def count_pool_event(self, event: str) -> None:
+        """``KitPool``'s ``on_event``: one connection event (``fleetkit.db.EVENTS``)."""
+        self.pool_events.labels(event).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
