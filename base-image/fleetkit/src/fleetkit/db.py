@@ -469,9 +469,6 @@ class KitPool:
     def get_idle_size(self) -> int:
         return len(self._idle)
 
-    def get_max_size(self) -> int:
-        return self._max_size
-
     async def close(self) -> None:
         """Refuse new acquires, close idle connections, and wait until every lent one is back and closed."""
         self._shut()

@@ -30,13 +30,6 @@ class AdmissionGate:
         self.inside = 0
         self.waiters: deque[asyncio.Future[None]] = deque()
 
-    def try_enter(self) -> bool:
-        """Take a free place if there is one and nobody is waiting for it (no await)."""
-        if self.inside < self.limit and not self.waiters:
-            self.inside += 1
-            return True
-        return False
-
     async def enter(self) -> None:
         if self.inside < self.limit and not self.waiters:
             self.inside += 1

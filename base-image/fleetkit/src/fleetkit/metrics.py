@@ -18,16 +18,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from itertools import accumulate
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from fleetkit.db import EVENTS as POOL_EVENTS
-
-if TYPE_CHECKING:
-    from fleetkit.db import KitPool
+from fleetkit.db import KitPool
 
 __all__ = ["Latency", "Metrics", "RouteRed"]
 
