@@ -40,11 +40,10 @@ import asyncpg
 from opentelemetry import trace
 
 from fleetkit.logging import get_logger
-from fleetkit.queries import SELECT_ONE
 from fleetkit.settings import KitSettings
 from fleetkit.telemetry import connection_class
 
-__all__ = ["EVENTS", "KitPool", "Lease", "PooledConnection", "open_pool", "ping", "warm"]
+__all__ = ["EVENTS", "KitPool", "Lease", "PooledConnection", "open_pool", "warm"]
 
 log = get_logger("fleetkit.db")
 
@@ -548,15 +547,6 @@ async def open_pool(
         observe_wait=observe_wait,
         on_event=on_event,
     )
-
-
-async def ping(pool: KitPool, timeout: float) -> bool:
-    """True when the pool can run ``SELECT 1`` within ``timeout`` seconds."""
-    try:
-        async with pool.acquire(timeout=timeout) as conn:
-            return bool(await conn.fetchval(SELECT_ONE, timeout=timeout) == 1)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        return False
 
 
 async def warm(pool: KitPool, size: int, timeout: float) -> int:

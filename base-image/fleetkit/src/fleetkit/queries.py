@@ -17,4 +17,3 @@ SELECT EXISTS (
     WHERE schemaname = current_schema() AND tablename = 'schema_migrations'
 ) AND EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)
 """
-SELECT_ONE = "SELECT 1"
