@@ -26,8 +26,32 @@ SECRETS = {
 
 PROGRAM = textwrap.dedent(
     f"""
+    import dataclasses
     import logging
+    import msgspec
     from fleetkit.logging import configure_logging, get_logger
+
+    class Attempt(msgspec.Struct):
+        email: str
+        password: str
+
+    @dataclasses.dataclass
+    class Form:
+        login: str
+        secret_answer: str
+
+    class Command:
+        __slots__ = ("address", "passphrase")
+        def __init__(self) -> None:
+            self.address = "alice.liddell@example.com"
+            self.passphrase = {SECRETS["password"]!r}
+
+    class Opaque:
+        def __init__(self) -> None:
+            self.pin = "1"
+        def __repr__(self) -> str:
+            return "Opaque(password={SECRETS["password"]!r})"
+        __str__ = __repr__
 
     configure_logging(service="kit-test", level="info", fmt=FORMAT)
     log = get_logger("test")
@@ -41,6 +65,10 @@ PROGRAM = textwrap.dedent(
     log.info("free text with a jwt {JWT} inside")
     log.info("listed", tokens=["{JWT}"], users=["alice.liddell@example.com"])
     log.info("who", user="alice.liddell@example.com")
+    log.info("login_failed", attempt=Attempt(email="alice.liddell@example.com", password={SECRETS["password"]!r}))
+    log.info("form", form=Form(login="alice.liddell@example.com", secret_answer={SECRETS["password"]!r}))
+    log.info("command", cmd=Command(), many=(Command(), [Command()]))
+    log.info("opaque", thing=Opaque())
     log.info("db", url="postgresql://app:{SECRETS["dsn_password"]}@db:5432/app")
     log.info("db", dsn="postgresql://app:{SECRETS["dsn_password"]}@db:5432/app")
     log.info("connecting to postgres://app:{SECRETS["dsn_password"]}@db/app")
@@ -110,3 +138,31 @@ def test_stdlib_logging_from_libraries_is_redacted_too(json_run, secret):
     output = json_run.stdout + json_run.stderr
     assert "connect postgresql" in output.replace("[REDACTED]", "")
     assert SECRETS[secret] not in output
+
+
+def _event(run: subprocess.CompletedProcess[str], name: str) -> dict[str, object]:
+    return next(r for r in map(json.loads, run.stdout.splitlines()) if r["event"] == name)
+
+
+def test_a_struct_passed_whole_is_logged_by_its_fields_with_secrets_masked(json_run):
+    assert _event(json_run, "login_failed")["attempt"] == {
+        "type": "Attempt",
+        "email": "***@example.com",
+        "password": "[REDACTED]",
+    }
+
+
+def test_dataclasses_and_slotted_commands_are_walked_like_dicts(json_run):
+    assert _event(json_run, "form")["form"] == {
+        "type": "Form",
+        "login": "***@example.com",
+        "secret_answer": "[REDACTED]",
+    }
+    shown = {"type": "Command", "address": "***@example.com", "passphrase": "[REDACTED]"}
+    record = _event(json_run, "command")
+    assert record["cmd"] == shown
+    assert record["many"] == [shown, [shown]]
+
+
+def test_an_object_is_never_rendered_through_its_repr(json_run):
+    assert _event(json_run, "opaque")["thing"] == {"type": "Opaque", "pin": "[REDACTED]"}

@@ -10,40 +10,43 @@ event, which the container runtime's pipe absorbs without blocking the loop in p
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import decimal
+import enum
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+import uuid
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import msgspec
 import structlog
 from opentelemetry import trace
 
-__all__ = ["configure_logging", "get_logger", "redact"]
+__all__ = ["configure_logging", "get_logger", "is_secret_key", "redact"]
 
-SECRET_KEYS: frozenset[str] = frozenset(
-    {
-        "password",
-        "new_password",
-        "old_password",
-        "token",
-        "access_token",
-        "refresh_token",
-        "authorization",
-        "secret",
-        "api_key",
-        "cookie",
-        "set-cookie",
-        "dsn",
-        "database_url",
-    }
+#: A key names a secret when it contains one of these (``Password``, ``x_api_key``, ``refresh_token``).
+_SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)|secret|token|authoriz|cookie|api_?key|private_?key|credential|dsn|database_url|pin$",
+    re.IGNORECASE,
 )
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _DSN_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@")
 MASK = "[REDACTED]"
+#: Values rendered as themselves: they cannot hide a secret the text rules would miss.
+_PLAIN = (bool, int, float, type(None))
+#: Values whose text is theirs alone (an id, a time), not something a caller put there.
+_AS_TEXT = (uuid.UUID, datetime.datetime, datetime.date, datetime.time, datetime.timedelta, decimal.Decimal)
+#: How deep nested objects are walked; deeper values are replaced by their type's name.
+_MAX_DEPTH = 6
+
+
+def is_secret_key(key: object) -> bool:
+    return bool(_SECRET_KEY.search(str(key)))
 
 
 def _redact_text(text: str) -> str:
@@ -53,20 +56,54 @@ def _redact_text(text: str) -> str:
     return _EMAIL.sub(r"***@\2", text)
 
 
-def _redact_value(value: Any) -> Any:
+def _fields(value: object) -> dict[str, Any] | None:
+    """An object's named fields (msgspec Struct, dataclass, slots or ``__dict__``), else None."""
+    if isinstance(value, msgspec.Struct):
+        return {f: getattr(value, f) for f in value.__struct_fields__}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    slots = [s for c in type(value).__mro__ for s in getattr(c, "__slots__", ()) if hasattr(value, s)]
+    if slots:
+        return {s: getattr(value, s) for s in slots if not s.startswith("_")}
+    attrs = getattr(value, "__dict__", None)
+    if isinstance(attrs, dict):
+        return {k: v for k, v in attrs.items() if not k.startswith("_")}
+    return None
+
+
+def _redact_value(value: Any, depth: int = 0) -> Any:
+    """Any value as JSON-ready data with secrets masked, whatever its type.
+
+    Objects are logged by their fields, never by ``str()``/``repr()``: a command or a Struct
+    carrying a password is walked like a dict, so its ``password`` field is masked; an object with
+    no fields to walk is shown as its type's name only.
+    """
     if isinstance(value, str):
         return _redact_text(value)
-    if isinstance(value, dict):
-        return {k: MASK if str(k).lower() in SECRET_KEYS else _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact_value(v) for v in value]
-    return value
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, enum.Enum):
+        return _redact_value(value.value, depth)
+    if isinstance(value, _AS_TEXT):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"<{len(value)} bytes>"
+    if depth >= _MAX_DEPTH:
+        return f"<{type(value).__name__}>"
+    if isinstance(value, Mapping):
+        return {str(k): MASK if is_secret_key(k) else _redact_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_value(v, depth + 1) for v in value]
+    fields = _fields(value)
+    if fields is None:
+        return f"<{type(value).__name__}>"
+    return {"type": type(value).__name__} | _redact_value(fields, depth + 1)
 
 
 def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: mask secrets and PII in every key and value of the event."""
     for key, value in event_dict.items():
-        if key.lower() in SECRET_KEYS:
+        if is_secret_key(key):
             event_dict[key] = MASK
         elif key == "email" and isinstance(value, str):
             event_dict[key] = _EMAIL.sub(r"***@\2", value) if "@" in value else MASK
