@@ -54,7 +54,8 @@ def test_every_service_has_an_app_factory() -> None:
 _PLANTED_APP = """
 from types import MappingProxyType
 from dataclasses import dataclass
-from litestar import Litestar, get, post
+from typing import Any, NamedTuple
+from litestar import Litestar, WebSocket, asgi, get, post, websocket, websocket_listener
 from litestar.middleware import DefineMiddleware
 
 from {pkg}.mw import KitMiddleware
@@ -82,12 +83,34 @@ def login() -> None: ...
 def me() -> Out: ...
 @get("/v1/ok", sync_to_thread=False)
 def ok() -> None: ...
+@get("/v1/loose", sync_to_thread=False)
+def loose() -> dict[str, Any]: ...
+@get("/v1/anything", sync_to_thread=False)
+def anything() -> Any: ...
+@get("/v1/rows", sync_to_thread=False)
+def rows() -> list[dict]: ...
+class Pair(NamedTuple):
+    a: int
+@get("/v1/pair", sync_to_thread=False)
+def pair() -> Pair: ...
+@websocket("/v1/ws")
+async def ws(socket: WebSocket) -> None: ...
+@websocket_listener("/v1/chat")
+async def chat(data: str) -> str: ...
+@asgi("/v1/raw")
+async def raw(scope: Any, receive: Any, send: Any) -> None: ...
 
 def create_app() -> Litestar:
     middleware = [DefineMiddleware(KitMiddleware)] if {with_mw} else []
-    return Litestar([livez, readyz, startupz, metrics, register, login, me, ok], middleware=middleware)
+    handlers = [livez, readyz, startupz, metrics, register, login, me, ok, loose, anything, rows, pair, ws, chat, raw]
+    return Litestar(handlers, middleware=middleware)
 """
 _PLANTED_MW = "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"
+
+
+_HTTP_ONLY = (
+    "the kit middleware guards HTTP only (auth, rate limit, metrics); serve it over HTTP or extend the kit first"
+)
 
 
 def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) -> None:
@@ -101,14 +124,21 @@ def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) ->
     messages = sorted(v.message for v in check_app_routes(report, kit_middleware="plantapp.mw.KitMiddleware"))
     expected = [
         "GET /metrics (plantapp.app.metrics): kit probe must have opt public=True, rate_limit='off'",
+        "GET /v1/anything (plantapp.app.anything) responds with typing.Any; use msgspec.Struct",
+        "GET /v1/loose (plantapp.app.loose) responds with builtins.dict[...], typing.Any; use msgspec.Struct",
         "GET /v1/me (plantapp.app.me) responds with plantapp.app.Out; use msgspec.Struct",
         "GET /v1/me (plantapp.app.me): rate limiting is off (only the kit's probes may turn it off)",
+        "GET /v1/pair (plantapp.app.pair) responds with plantapp.app.Pair; use msgspec.Struct",
+        "GET /v1/rows (plantapp.app.rows) responds with builtins.dict; use msgspec.Struct",
         "POST /v1/login (plantapp.app.login): opt public=True but not on PUBLIC_ROUTES",
         "POST /v1/register (plantapp.app.register): on PUBLIC_ROUTES but opt public is None",
         "PUBLIC_ROUTES entry ('GET', '/v1/stale') matches no route",
+        "WebsocketListenerRouteHandler /v1/chat (litestar.handlers.websocket_handlers._utils.?): " + _HTTP_ONLY,
+        "WebsocketRouteHandler /v1/ws (plantapp.app.ws): " + _HTTP_ONLY,
+        "ASGIRouteHandler /v1/raw (plantapp.app.raw): " + _HTTP_ONLY,
         "plantapp.mw.KitMiddleware is not in the app's middleware stack",
     ]
-    assert messages == expected
+    assert messages == sorted(expected)
 
 
 def test_route_check_reports_a_failing_factory(plant: Plant) -> None:

@@ -7,6 +7,7 @@ Usage: ``python inspect_app.py <module> [<extra sys.path entry>]``.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import importlib
 import sys
@@ -16,21 +17,45 @@ from typing import Any
 
 import msgspec
 
+#: Response types that are not a contract: the body's shape is whatever the code put in it.
+_LOOSE = frozenset({dict, list, set, frozenset, tuple, object, typing.Any, collections.abc.Mapping})
 
-def _dataclasses_in(annotation: Any, seen: set[int] | None = None) -> list[str]:
+
+def _name(annotation: Any) -> str:
+    if annotation is typing.Any:
+        return "typing.Any"
+    return f"{getattr(annotation, '__module__', '?')}.{getattr(annotation, '__qualname__', repr(annotation))}"
+
+
+def _is_record_type(annotation: Any) -> bool:
+    """A dataclass, TypedDict, NamedTuple or pydantic model: a shape that is not a msgspec Struct."""
+    if typing.is_typeddict(annotation):
+        return True
+    if not isinstance(annotation, type):
+        return False
+    return (
+        dataclasses.is_dataclass(annotation)
+        or (issubclass(annotation, tuple) and hasattr(annotation, "_fields"))
+        or any(b.__module__.startswith("pydantic") for b in annotation.__mro__)
+    )
+
+
+def _loose_returns(annotation: Any, seen: set[int] | None = None) -> list[str]:
+    """Types in a route's return annotation that are not msgspec Structs or plain values: dataclasses,
+    TypedDicts, NamedTuples, pydantic models, and untyped containers (a bare ``dict``, ``dict[str, Any]``,
+    ``Any``), at any depth (``list[dict]``, ``Response[Out]``)."""
     seen = seen if seen is not None else set()
     if id(annotation) in seen:
         return []
     seen.add(id(annotation))
     found = []
-    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        found.append(f"{annotation.__module__}.{annotation.__qualname__}")
-    if typing.is_typeddict(annotation) or (
-        isinstance(annotation, type) and any(b.__module__.startswith("pydantic") for b in annotation.__mro__)
-    ):
-        found.append(f"{annotation.__module__}.{annotation.__qualname__}")
+    origin = typing.get_origin(annotation)
+    if _is_record_type(annotation) or (annotation in _LOOSE and origin is None):
+        found.append(_name(annotation))
+    elif origin in (dict, collections.abc.Mapping):
+        found.append(f"{_name(origin)}[...]")
     for arg in typing.get_args(annotation):
-        found += _dataclasses_in(arg, seen)
+        found += _loose_returns(arg, seen)
     return found
 
 
@@ -45,16 +70,22 @@ def _middleware_names(app: Any) -> list[list[str]]:
 
 def inspect(module_name: str) -> dict[str, Any]:
     module = importlib.import_module(module_name)
-    report: dict[str, Any] = {"file": getattr(module, "__file__", ""), "routes": []}
+    report: dict[str, Any] = {"file": getattr(module, "__file__", ""), "routes": [], "other_routes": []}
     app = module.create_app()
     public = getattr(module, "PUBLIC_ROUTES", None)
     report["public_routes_type"] = type(public).__name__
     report["public_routes"] = [list(p) for p in public] if isinstance(public, frozenset | set | tuple | list) else None
     report["middleware"] = _middleware_names(app)
     for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
+        single = getattr(route, "route_handler", None)  # WebSocket and ASGI routes carry one handler
+        for handler in getattr(route, "route_handlers", None) or ([single] if single is not None else []):
             fn = getattr(handler.fn, "__wrapped__", handler.fn)
+            where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
             if not hasattr(handler, "http_methods"):
+                # WebSocket and raw ASGI handlers: the kit middleware cannot guard them, the check refuses them.
+                report["other_routes"].append(
+                    {"path": route.path, "kind": type(handler).__name__, "handler": where, "opt": sorted(handler.opt)}
+                )
                 continue
             try:
                 returns = handler.parsed_fn_signature.return_type.annotation
@@ -67,8 +98,8 @@ def inspect(module_name: str) -> dict[str, Any]:
                     "methods": sorted(handler.http_methods),
                     "public": handler.opt.get("public"),
                     "rate_limit": handler.opt.get("rate_limit"),
-                    "handler": f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}",
-                    "dataclass_returns": _dataclasses_in(returns),
+                    "handler": where,
+                    "loose_returns": _loose_returns(returns),
                 }
             )
     return report

@@ -51,6 +51,11 @@ def check_app_routes(
     public = {tuple(p) for p in report["public_routes"] or []}
     if not any(kit_middleware in mro for mro in report["middleware"]):
         flag(f"{kit_middleware} is not in the app's middleware stack")
+    for other in report["other_routes"]:
+        flag(
+            f"{other['kind']} {other['path']} ({other['handler']}): the kit middleware guards HTTP only "
+            "(auth, rate limit, metrics); serve it over HTTP or extend the kit first"
+        )
     seen_kit: set[str] = set()
     matched: set[tuple[str, ...]] = set()
     for route in report["routes"]:
@@ -62,8 +67,8 @@ def check_app_routes(
             listed = bool(keys & public)
             matched |= keys & public
             label = f"{method} {route['path']} ({route['handler']})"
-            if route["dataclass_returns"]:
-                flag(f"{label} responds with {', '.join(route['dataclass_returns'])}; use msgspec.Struct")
+            if route["loose_returns"]:
+                flag(f"{label} responds with {', '.join(route['loose_returns'])}; use msgspec.Struct")
             if route["path"] in kit_paths:
                 seen_kit.add(route["path"])
                 if route["public"] is not True or route["rate_limit"] != "off":

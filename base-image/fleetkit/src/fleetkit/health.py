@@ -18,7 +18,7 @@ from litestar import get
 from litestar.datastructures import State
 
 from fleetkit import queries
-from fleetkit.problems import problem
+from fleetkit.problems import Problem, problem
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 
@@ -64,7 +64,7 @@ def livez() -> Status:
 
 
 @get("/startupz", opt=dict(_KIT), tags=["health"], summary="Start-up finished.")
-async def startupz(state: State) -> Response[Status] | Response[object]:
+async def startupz(state: State) -> Response[Status] | Response[Problem]:
     runtime: Runtime = state.runtime
     if runtime.health.started:
         return Response(_OK)
@@ -77,7 +77,7 @@ async def startupz(state: State) -> Response[Status] | Response[object]:
     tags=["health"],
     summary="Readiness: database and schema ready, not draining.",
 )
-async def readyz(state: State) -> Response[Status] | Response[object]:
+async def readyz(state: State) -> Response[Status] | Response[Problem]:
     runtime: Runtime = state.runtime
     if runtime.health.draining:
         return problem(503, "Service Unavailable", "Shutting down.")
