@@ -126,6 +126,7 @@ def test_import_contract_coverage_check_catches_a_new_service() -> None:
     assert {v.message for v in found} >= {
         "newsvc not in root_packages",
         "no slices contract for newsvc",
+        "no services contract for newsvc",
     }
 
 
@@ -134,10 +135,16 @@ def _contracts_for(package: str) -> str:
     import tomllib
 
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
-    lines = [f"[importlinter]\nroot_packages =\n    {KIT_PACKAGE}\n    {package}\ninclude_external_packages = True\n"]
+    other = f"{package}peer"
+    lines = [
+        f"[importlinter]\nroot_packages =\n    {KIT_PACKAGE}\n    {package}\n    {other}\n"
+        "include_external_packages = True\n"
+    ]
     for contract in config["contracts"]:
         if contract["id"] == "kit-no-services":
             contract = {**contract, "forbidden_modules": [package]}
+        elif contract["id"] == "services-independent":
+            contract = {**contract, "modules": [package, other]}
         elif contract["id"].startswith("identity-"):
             contract = json.loads(json.dumps(contract).replace("identity", package))
         else:
@@ -161,6 +168,10 @@ def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
             slice_b + "queries.py": "X = 1\n",
             f"{KIT_PACKAGE}/__init__.py": "",
             f"{KIT_PACKAGE}/leak.py": "import plantsvc.features\n",
+            # a service reaching into another service's package (here through a module-level import
+            # in a plain helper, the spelling a careless developer would write)
+            "plantsvc/pricing.py": "from plantsvcpeer.rules import LIMIT\n",
+            "plantsvcpeer/rules.py": "LIMIT = 3\n",
         },
     )
     config = tmp_path / "contracts.ini"
@@ -176,7 +187,8 @@ def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
-    assert out.count("BROKEN") == 3, out
+    assert out.count("BROKEN") == 4, out
+    assert "Services never import each other's packages" in out, out
 
 
 # --- ruff rules the standards table cites --------------------------------------------------------

@@ -198,8 +198,9 @@ def dockerfiles(repo: Path) -> list[Path]:
 
 
 def check_importlinter_covers(config: Path, packages: Iterable[str]) -> list[Violation]:
-    """``[tool.importlinter]`` lists every package as a root, and every service has the three
-    contracts: handlers free of HTTP code, slices independent, the kit not importing it."""
+    """``[tool.importlinter]`` lists every package as a root, and every service has the four
+    contracts: handlers free of HTTP code, slices independent, the kit not importing it, and
+    services independent of each other (one ``independence`` contract naming every service)."""
     data = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("importlinter", {})
     roots = set(data.get("root_packages", []))
     contracts = data.get("contracts", [])
@@ -219,6 +220,10 @@ def check_importlinter_covers(config: Path, packages: Iterable[str]) -> list[Vio
                 c.get("type") == "forbidden"
                 and KIT_PACKAGE in c.get("source_modules", [])
                 and package in c.get("forbidden_modules", [])
+                for c in contracts
+            ),
+            "services": any(
+                c.get("type") == "independence" and package in c.get("modules", []) and len(c.get("modules", [])) > 1
                 for c in contracts
             ),
         }
