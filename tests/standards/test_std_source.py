@@ -33,6 +33,9 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 b = make()  # bad
                 c = uc.uuid1()  # bad
                 f = uuid.uuid1  # bad
+                import os
+                g = uuid.UUID(bytes=os.urandom(16))  # bad
+                h = uuid.UUID(int=5, version=4)  # bad
             """,
         },
         {"demo/ids.py": "import uuid\nfrom uuid_utils.compat import uuid7\na = uuid7()\nb = uuid.UUID(int=1)\n"},
@@ -50,6 +53,18 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 e = datetime.fromtimestamp(0)  # bad
                 f = date.today()  # bad
                 g = datetime.strptime("2024", "%Y")  # bad
+                h = datetime.now(tz=None)  # bad
+                i = datetime.fromtimestamp(0, None)  # bad
+                j = datetime.now(UTC).replace(tzinfo=None)  # bad
+                k = datetime.combine(date(2024, 1, 1), dt.time())  # bad
+            """,
+            S + "schema.py": """
+                import msgspec
+                class RegisterResponse(msgspec.Struct):
+                    id: str
+                    created_at: int  # bad
+                    expires: float | None = None  # bad
+                    expires_in: int = 900
             """,
         },
         {
@@ -82,6 +97,11 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     conn = await asyncpg.connect("dsn")  # bad
                     http = aiohttp.ClientSession()  # bad
                     p3 = await open_pool(cmd)  # bad
+                    import httpx, functools
+                    client = httpx.AsyncClient(timeout=2)  # bad
+                    async with aiohttp.request("GET", "http://x") as r:  # bad
+                        pass
+                    make = functools.partial(asyncpg.create_pool, "dsn")  # bad
                 class MyPool(asyncpg.Pool):  # bad
                     pass
             """,
@@ -100,6 +120,11 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     await asyncpg.create_pool("dsn")  # bad
                     await asyncpg.connect("dsn", command_timeout=5)  # bad
                     aiohttp.ClientSession()  # bad
+                    aiohttp.ClientSession(timeout=None)  # bad
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout())  # bad
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))  # bad
+                    import asyncio
+                    reader, writer = await asyncio.open_connection("db", 5432)  # bad
             """,
         },
         {
@@ -109,6 +134,11 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     await asyncpg.create_pool("dsn", command_timeout=5, timeout=2)
                     await asyncpg.connect("dsn", timeout=2)
                     aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(connect=1, sock_read=2))
+                    import asyncio
+                    async with asyncio.timeout(2):
+                        await asyncio.open_connection("db", 5432)
+                    await asyncio.wait_for(asyncio.open_connection("db", 5432), 2)
             """,
         },
     ),
@@ -138,6 +168,13 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     open("f")  # bad
                     Path("f").read_text()  # bad
                     subprocess.run(["ls"])  # bad
+                    HASHER.hash("pw")  # bad
+                    hasher = argon2.PasswordHasher()
+                    hasher.verify("h", "pw")  # bad
+                    os.listdir(".")  # bad
+                    bcrypt.checkpw(b"pw", b"h")  # bad
+                import argon2, os, bcrypt
+                HASHER = argon2.PasswordHasher()
             """,
         },
         {
@@ -152,6 +189,66 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     def later() -> None:
                         time.sleep(1)
                     await asyncio.to_thread(later)
+            """,
+        },
+    ),
+    "sync-io-helper": (
+        code.check_no_blocking_helpers_in_async,
+        {
+            S + "handler.py": """
+                import asyncio, time
+                from demo.keys import load_key
+                from demo import passwords
+                def _read(path: str) -> str:
+                    with open(path) as fh:
+                        return fh.read()
+                def _config() -> str:
+                    return _read("cfg")
+                class Signer:
+                    def _slow(self) -> None:
+                        time.sleep(1)
+                    async def sign(self) -> None:
+                        self._slow()  # bad
+                async def register(cmd: object) -> None:
+                    _config()  # bad
+                    load_key()  # bad
+                    passwords.hash_password("pw")  # bad
+                    await asyncio.to_thread(_config)
+            """,
+            "demo/keys.py": "from pathlib import Path\ndef load_key() -> bytes:\n    return Path('k').read_bytes()\n",
+            "demo/passwords.py": "import argon2\n_H = argon2.PasswordHasher()\ndef hash_password(p: str) -> str:\n    return _H.hash(p)\n",
+        },
+        {
+            S + "handler.py": """
+                import asyncio
+                from demo.passwords import hash_password
+                def _pure(x: int) -> int:
+                    return x + 1
+                async def register(cmd: object) -> None:
+                    _pure(1)
+                    await asyncio.to_thread(hash_password, "pw")
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(None, hash_password, "pw")
+            """,
+            "demo/passwords.py": "import argon2\n_H = argon2.PasswordHasher()\ndef hash_password(p: str) -> str:\n    return _H.hash(p)\n",
+        },
+    ),
+    "migration-ids": (
+        code.check_migration_ids,
+        {
+            "demo/migrations/0001_init.sql": """
+                CREATE TABLE users (
+                    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),  -- bad
+                    n bigserial,  -- bad
+                    m integer GENERATED ALWAYS AS IDENTITY,  -- bad
+                    k uuid DEFAULT uuid_generate_v4()  -- bad
+                );
+            """,
+        },
+        {
+            "demo/migrations/0001_init.sql": """
+                -- ids come from the application (uuid7); no gen_random_uuid() here
+                CREATE TABLE users (id uuid PRIMARY KEY, serial_number text, created_at timestamptz NOT NULL);
             """,
         },
     ),
@@ -191,6 +288,18 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                         pass
             """,
             "fleetkit/other.py": "try:\n    pass\nexcept Exception:  # bad\n    pass\n",
+            "demo/y.py": """
+                import contextlib
+                from contextlib import suppress
+                with contextlib.suppress(Exception):  # bad
+                    pass
+                with suppress(KeyError, BaseException):  # bad
+                    pass
+                try:
+                    pass
+                except* Exception:  # bad
+                    pass
+            """,
             "fleetkit/middleware.py": "try:\n    pass\nexcept Exception:  # bad\n    pass\n",
         },
         {
@@ -460,14 +569,19 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
 
 
 #: Checks that report more than one rule of the standards.
-EXTRA_RULES = {"schema-msgspec": {"schema-msgspec", "no-identity-in-schema"}}
+EXTRA_RULES = {
+    "schema-msgspec": {"schema-msgspec", "no-identity-in-schema"},
+    "sync-io-helper": {"sync-io-in-async"},
+    "migration-ids": {"uuid-v7"},
+}
 
 
 def _bad_lines(src: Path) -> set[tuple[str, int]]:
     marked = set()
-    for file in src.rglob("*.py"):
+    for file in [*src.rglob("*.py"), *src.rglob("*.sql")]:
+        marker = "-- bad" if file.suffix == ".sql" else "# bad"
         for number, line in enumerate(file.read_text().splitlines(), 1):
-            if line.rstrip().endswith("# bad"):
+            if line.rstrip().endswith(marker):
                 marked.add((file.name, number))
     return marked
 

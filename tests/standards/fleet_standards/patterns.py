@@ -24,6 +24,32 @@ def check_no_uuid1_uuid4(paths: Iterable[Path]) -> list[Violation]:
                 name = m.resolve(node)
                 if name and _UUID_FORBIDDEN.match(name):
                     found.append(violation(m, node, "uuid-v7", f"{name} used; IDs are UUID v7"))
+            elif isinstance(node, ast.Call) and m.resolve(node.func) in {"uuid.UUID", "uuid_utils.UUID"}:
+                version = next((k.value for k in node.keywords if k.arg == "version"), None)
+                if version is not None and _literal(version) != 7:
+                    found.append(violation(m, node, "uuid-v7", f"UUID(version={ast.unparse(version)}); IDs are v7"))
+                elif any(k.arg == "bytes" for k in node.keywords) and version is None:
+                    found.append(violation(m, node, "uuid-v7", "UUID(bytes=...) mints an unversioned id; use uuid7()"))
+    return found
+
+
+_SQL_ID_DEFAULTS = re.compile(
+    r"\b(gen_random_uuid|uuid_generate_v[14]\w*)\s*\(|\b(small|big)?serial\b|\bgenerated\s+(always|by\s+default)\s+as\s+identity\b",
+    re.IGNORECASE,
+)
+
+
+def check_migration_ids(paths: Iterable[Path]) -> list[Violation]:
+    """Migrations mint no v4 or integer ids (``gen_random_uuid()``, ``serial``, identity columns):
+    ids come from the application as UUID v7."""
+    found = []
+    for root in paths:
+        for sql in sorted(root.rglob("migrations/*.sql")):
+            for number, line in enumerate(sql.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("--", 1)[0]
+                hit = _SQL_ID_DEFAULTS.search(code)
+                if hit:
+                    found.append(Violation(sql, number, "uuid-v7", f"{hit.group(0).strip()} mints a non-v7 id"))
     return found
 
 
@@ -31,7 +57,18 @@ _DT = "datetime.datetime"
 
 
 def _has_tz(call: ast.Call, positional_at: int) -> bool:
-    return len(call.args) > positional_at or any(k.arg in {"tz", "tzinfo"} for k in call.keywords)
+    """The call passes a time zone that is not a literal ``None``."""
+    if len(call.args) > positional_at:
+        return not _none(call.args[positional_at])
+    return any(k.arg in {"tz", "tzinfo"} and not _none(k.value) for k in call.keywords)
+
+
+def _none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+#: Field names that hold a point in time; typed int/float they are Unix timestamps on the wire.
+_TIME_FIELD = re.compile(r"(^|_)(at|time|timestamp|ts|date|created|updated|deleted|expires?|expiry|since|until)$")
 
 
 def check_no_naive_datetimes(paths: Iterable[Path]) -> list[Violation]:
@@ -58,8 +95,35 @@ def check_no_naive_datetimes(paths: Iterable[Path]) -> list[Violation]:
                 bad = "datetime(...) without tzinfo"
             elif name == f"{_DT}.strptime":
                 bad = "datetime.strptime() returns a naive datetime; parse ISO-8601 with an offset"
+            elif name == f"{_DT}.combine" and not _has_tz(node, 2):
+                bad = "datetime.combine() without tzinfo"
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+                if any(k.arg == "tzinfo" and _none(k.value) for k in node.keywords):
+                    bad = ".replace(tzinfo=None) makes a datetime naive"
             if bad:
                 found.append(violation(m, node, "aware-utc", bad))
+        if m.slice is not None and m.path.name == "schema.py":
+            found += _unix_timestamp_fields(m)
+    return found
+
+
+def _unix_timestamp_fields(m: Module) -> list[Violation]:
+    """Struct fields in a slice's wire contract named for a point in time but typed int/float."""
+    found = []
+    for cls in (n for n in ast.walk(m.tree) if isinstance(n, ast.ClassDef)):
+        for stmt in cls.body:
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            kinds = {m.resolve(n) for n in ast.walk(stmt.annotation) if isinstance(n, ast.Name | ast.Attribute)}
+            if _TIME_FIELD.search(stmt.target.id) and kinds & {"int", "float", "builtins.int", "builtins.float"}:
+                found.append(
+                    violation(
+                        m,
+                        stmt,
+                        "aware-utc",
+                        f"{cls.name}.{stmt.target.id} is a Unix timestamp; use an aware datetime (ISO-8601)",
+                    )
+                )
     return found
 
 
@@ -101,8 +165,14 @@ _POOL_MAKERS = frozenset(
         "aiohttp.connector.TCPConnector",
         "fleetkit.db.KitPool",
         "fleetkit.db.open_pool",
+        "aiohttp.request",
+        "aiohttp.client.request",
+        "httpx.AsyncClient",
+        "httpx.Client",
+        "urllib3.PoolManager",
     }
 )
+_PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 
 
 def check_pools_only_in_lifespan(
@@ -116,6 +186,8 @@ def check_pools_only_in_lifespan(
         for node in ast.walk(m.tree):
             if isinstance(node, ast.Call):
                 name = m.resolve(node.func)
+                if name in _PARTIALS and node.args:  # partial(asyncpg.create_pool, dsn) makes one later
+                    name = m.resolve(node.args[0])
                 if name in _POOL_MAKERS or (name and name.split(".")[-1] in {"KitPool", "open_pool"}):
                     found.append(violation(m, node, "pool-outside-lifespan", f"{name}() outside the lifespan"))
             elif isinstance(node, ast.ClassDef):
@@ -131,21 +203,60 @@ _TIMEOUT_KWARGS = {
     "asyncpg.connect": {"timeout"},
     "asyncpg.connection.connect": {"timeout"},
     "aiohttp.ClientSession": {"timeout"},
+    "aiohttp.request": {"timeout"},
+    "httpx.AsyncClient": {"timeout"},
 }
+_CLIENT_TIMEOUT = "aiohttp.ClientTimeout"
+_CLIENT_TIMEOUT_BOUNDS = frozenset({"total", "connect", "sock_connect", "sock_read"})
+#: Opening a raw stream has no timeout parameter: it must run under asyncio.timeout / wait_for.
+_NEEDS_DEADLINE = frozenset({"asyncio.open_connection", "asyncio.open_unix_connection"})
+_DEADLINES = frozenset({"asyncio.timeout", "asyncio.timeout_at", "asyncio.wait_for"})
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _under_deadline(m: Module, node: ast.AST, parents: Mapping[int, ast.AST]) -> bool:
+    """Whether ``node`` runs inside ``async with asyncio.timeout(...)`` or as ``wait_for``'s argument."""
+    current: ast.AST | None = node
+    while current is not None:
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Call) and m.resolve(parent.func) in _DEADLINES:
+            return True
+        if isinstance(parent, ast.With | ast.AsyncWith) and any(
+            isinstance(i.context_expr, ast.Call) and m.resolve(i.context_expr.func) in _DEADLINES for i in parent.items
+        ):
+            return True
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return False
+        current = parent
+    return False
 
 
 def check_io_timeouts(paths: Iterable[Path]) -> list[Violation]:
-    """Pool, connection and session constructors name their timeouts (the standards: aggressive timeouts)."""
+    """Pool, connection and client constructors name their timeouts, and never as ``None``;
+    ``aiohttp.ClientTimeout`` bounds something; raw streams open under a deadline."""
     found = []
     for m in modules(paths):
+        parents = {id(child): node for node in ast.walk(m.tree) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(m.tree):
-            if isinstance(node, ast.Call):
-                name = m.resolve(node.func)
-                wanted = _TIMEOUT_KWARGS.get(name or "")
-                given = {k.arg for k in node.keywords}
-                if wanted and not wanted <= given and None not in given:
-                    missing = ", ".join(sorted(wanted - given))
-                    found.append(violation(m, node, "io-timeouts", f"{name}() without {missing}"))
+            if not isinstance(node, ast.Call):
+                continue
+            name = m.resolve(node.func) or ""
+            given = {k.arg: k.value for k in node.keywords}
+            wanted = _TIMEOUT_KWARGS.get(name)
+            if wanted and not wanted <= given.keys() and None not in given:
+                missing = ", ".join(sorted(wanted - given.keys()))
+                found.append(violation(m, node, "io-timeouts", f"{name}() without {missing}"))
+            elif wanted and any(_is_none(given[k]) for k in wanted & given.keys()):
+                found.append(violation(m, node, "io-timeouts", f"{name}() with a timeout of None (no timeout)"))
+            elif name == _CLIENT_TIMEOUT and None not in given:
+                bounds = {k for k, v in given.items() if k in _CLIENT_TIMEOUT_BOUNDS and not _is_none(v)}
+                if not bounds and not node.args:
+                    found.append(violation(m, node, "io-timeouts", "aiohttp.ClientTimeout() that bounds nothing"))
+            elif name in _NEEDS_DEADLINE and not _under_deadline(m, node, parents):
+                found.append(violation(m, node, "io-timeouts", f"{name}() outside asyncio.timeout()/wait_for()"))
     return found
 
 
@@ -177,22 +288,59 @@ _SYNC_CALLS = re.compile(
     r"^(time\.sleep|open|builtins\.open|io\.open|input|os\.system|os\.popen|os\.wait|"
     r"requests(\..+)?|urllib\.request\..+|http\.client\..+|subprocess\..+|socket\.create_connection|"
     r"httpx\.(get|post|put|patch|delete|head|options|request|stream|Client)|shutil\..+|sqlite3\.connect|"
-    r"psycopg2?\.connect|argon2\.PasswordHasher\.(hash|verify)|hashlib\.(scrypt|pbkdf2_hmac))$"
+    r"psycopg2?\.connect|argon2\.(PasswordHasher|_password_hasher\.PasswordHasher)\.(hash|verify|check_needs_rehash)|"
+    r"argon2\.low_level\..+|bcrypt\.(hashpw|checkpw|kdf)|hashlib\.(scrypt|pbkdf2_hmac)|urllib3\..+|glob\.i?glob|"
+    r"os\.(listdir|scandir|stat|remove|unlink|rename|replace|makedirs|mkdir|rmdir|walk|fsync|read|write)|"
+    r"os\.path\.(exists|isfile|isdir|getsize|getmtime))$"
 )
-_SYNC_METHODS = frozenset({"read_text", "write_text", "read_bytes", "write_bytes"})
+_SYNC_METHODS = frozenset(
+    {"read_text", "write_text", "read_bytes", "write_bytes", "iterdir", "rglob", "unlink", "touch", "rmdir", "chmod"}
+)
+
+
+def instance_types(m: Module) -> dict[str, str]:
+    """Names bound to an instance of a resolvable class: ``X = argon2.PasswordHasher()`` at module
+    level gives ``{"X": "argon2.PasswordHasher"}``, ``self._h = PasswordHasher()`` anywhere gives
+    ``{"self._h": ...}``, and a local ``h = PasswordHasher()`` inside a function gives ``{"h": ...}``.
+
+    So a method called on such a name resolves to ``<class>.<method>``, whatever the variable is called.
+    """
+    found: dict[str, str] = {}
+    for node in ast.walk(m.tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+            cls = m.resolve(node.value.func)
+            if not cls:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name | ast.Attribute):
+                    found.setdefault(ast.unparse(target), cls)
+    return found
+
+
+def call_name(m: Module, call: ast.Call, instances: Mapping[str, str]) -> str | None:
+    """The qualified name a call resolves to, through import aliases and known instances."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        owner = instances.get(ast.unparse(func.value))
+        if owner is not None:
+            return f"{owner}.{func.attr}"
+    return m.resolve(func)
 
 
 def check_no_sync_io_in_async(paths: Iterable[Path]) -> list[Violation]:
-    """Blocking calls inside ``async def`` bodies (nested sync defs are not entered)."""
+    """Blocking calls inside ``async def`` bodies (nested sync defs are not entered), including
+    methods of blocking objects held under any name (``hasher.hash(...)``)."""
     found = []
     for m in modules(paths):
+        instances = instance_types(m)
         for func in functions(m.tree):
             if not isinstance(func, ast.AsyncFunctionDef):
                 continue
             for node in walk_own_body(func):
                 if not isinstance(node, ast.Call):
                     continue
-                name = m.resolve(node.func)
+                name = call_name(m, node, instances)
                 method = node.func.attr if isinstance(node.func, ast.Attribute) else None
                 if (name and _SYNC_CALLS.match(name)) or method in _SYNC_METHODS:
                     shown = name or method
@@ -226,6 +374,7 @@ def check_resources_context_managed(paths: Iterable[Path]) -> list[Violation]:
 # --- exceptions -------------------------------------------------------------------------------
 
 _BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+_SUPPRESS = frozenset({"contextlib.suppress"})
 
 
 def check_no_broad_except(paths: Iterable[Path], allow: Mapping[str, str] = allowlists.BROAD_EXCEPT) -> list[Violation]:
@@ -244,6 +393,11 @@ def check_no_broad_except(paths: Iterable[Path], allow: Mapping[str, str] = allo
             for t in types:
                 if m.resolve(t) in _BROAD:
                     found.append(violation(m, node, "broad-except", f"except {ast.unparse(t)}"))
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.Call) and m.resolve(node.func) in _SUPPRESS:
+                for t in node.args:
+                    if m.resolve(t) in _BROAD:
+                        found.append(violation(m, node, "broad-except", f"suppress({ast.unparse(t)})"))
     return found
 
 
@@ -524,4 +678,92 @@ def check_sql_only_in_queries(
             if text and looks_like_sql(text):
                 first = " ".join(text.split())[:60]
                 found.append(violation(m, node, "sql-outside-queries", f"SQL outside queries.py: {first!r}"))
+    return found
+
+
+# --- blocking helpers called from async code (a call graph per code root) ----------------------
+
+
+def _blocking_call(m: Module, node: ast.Call, instances: Mapping[str, str]) -> str | None:
+    """The blocking call this is (``time.sleep``, ``Path.read_text``...), else None."""
+    name = call_name(m, node, instances)
+    if name and _SYNC_CALLS.match(name):
+        return name
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _SYNC_METHODS:
+        return node.func.attr
+    return None
+
+
+def _defs(m: Module) -> dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, str | None]]:
+    """Qualified name -> (definition, enclosing class) for module functions and methods."""
+    found: dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, str | None]] = {}
+    for node in m.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[f"{m.name}.{node.name}"] = (node, None)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found[f"{m.name}.{node.name}.{item.name}"] = (item, node.name)
+    return found
+
+
+def _callee(m: Module, call: ast.Call, cls: str | None) -> str | None:
+    """The qualified name a call targets: a module function, an imported one, or ``self.method``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        target = m.aliases.get(func.id)
+        return target if target is not None else f"{m.name}.{func.id}"
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
+        return f"{m.name}.{cls}.{func.attr}" if cls else None
+    return m.resolve(func)
+
+
+def check_no_blocking_helpers_in_async(paths: Iterable[Path]) -> list[Violation]:
+    """A sync function that blocks (directly or through other sync functions of the same code,
+    across modules) is blocking wherever it is called from: ``async def`` may not call it.
+
+    Handing it to a thread (``asyncio.to_thread(helper, ...)``, ``run_in_executor``) passes a
+    reference, not a call, so that stays allowed.
+    """
+    mods = modules(paths)
+    instances = {m.name: instance_types(m) for m in mods}
+    defs: dict[str, tuple[Module, ast.FunctionDef | ast.AsyncFunctionDef, str | None]] = {}
+    for m in mods:
+        for qualified, (node, cls) in _defs(m).items():
+            defs[qualified] = (m, node, cls)
+    # why[name] = the blocking call that makes a sync function blocking (fixpoint over calls)
+    why: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for qualified, (m, node, cls) in defs.items():
+            if isinstance(node, ast.AsyncFunctionDef) or qualified in why:
+                continue
+            for sub in walk_own_body(node):
+                if not isinstance(sub, ast.Call):
+                    continue
+                direct = _blocking_call(m, sub, instances[m.name])
+                callee = _callee(m, sub, cls)
+                reason = direct or (f"{callee.rsplit('.', 1)[-1]} -> {why[callee]}" if callee in why else None)
+                if reason:
+                    why[qualified] = reason
+                    changed = True
+                    break
+    found = []
+    for m, node, cls in defs.values():
+        if not isinstance(node, ast.AsyncFunctionDef):
+            continue
+        for sub in walk_own_body(node):
+            if isinstance(sub, ast.Call):
+                callee = _callee(m, sub, cls)
+                if callee in why:
+                    helper = callee.rsplit(".", 1)[-1]
+                    found.append(
+                        violation(
+                            m,
+                            sub,
+                            "sync-io-in-async",
+                            f"{node.name} calls {helper}(), which blocks ({why[callee]}); run it in a thread",
+                        )
+                    )
     return found

@@ -19,7 +19,7 @@ CONNECT_ATTEMPTS = 30
 
 
 async def _migrate(settings: KitSettings, folder: Path) -> list[str]:
-    migrations = load_migrations(folder)
+    migrations = await asyncio.to_thread(load_migrations, folder)
     log = get_logger("fleetkit.cli")
     for attempt in range(1, CONNECT_ATTEMPTS + 1):
         try:

@@ -56,7 +56,7 @@ async def make_template(service: str, migrations: Path, tag: str) -> str:
         await admin.close()
     conn = await asyncpg.connect(with_database(admin_dsn(), name), timeout=CONNECT_TIMEOUT_S)
     try:
-        await apply(conn, service, load_migrations(migrations))
+        await apply(conn, service, await asyncio.to_thread(load_migrations, migrations))
     finally:
         await conn.close()
     return name
