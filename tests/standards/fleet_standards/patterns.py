@@ -63,6 +63,11 @@ def _has_tz(call: ast.Call, positional_at: int) -> bool:
     return any(k.arg in {"tz", "tzinfo"} and not _none(k.value) for k in call.keywords)
 
 
+def _drops_tz(call: ast.Call) -> bool:
+    is_replace = isinstance(call.func, ast.Attribute) and call.func.attr == "replace"
+    return is_replace and any(k.arg == "tzinfo" and _none(k.value) for k in call.keywords)
+
+
 def _none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -97,9 +102,8 @@ def check_no_naive_datetimes(paths: Iterable[Path]) -> list[Violation]:
                 bad = "datetime.strptime() returns a naive datetime; parse ISO-8601 with an offset"
             elif name == f"{_DT}.combine" and not _has_tz(node, 2):
                 bad = "datetime.combine() without tzinfo"
-            elif isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
-                if any(k.arg == "tzinfo" and _none(k.value) for k in node.keywords):
-                    bad = ".replace(tzinfo=None) makes a datetime naive"
+            elif _drops_tz(node):
+                bad = ".replace(tzinfo=None) makes a datetime naive"
             if bad:
                 found.append(violation(m, node, "aware-utc", bad))
         if m.slice is not None and m.path.name == "schema.py":
