@@ -259,6 +259,9 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 async def f(pool: object) -> None:
                     conn = await pool.acquire()  # bad
                     tx = await conn.transaction()  # bad
+                    tr = conn.transaction()  # bad
+                    await tr.start()
+                    conn2 = await pool.acquire(timeout=5)  # bad
             """,
         },
         {
@@ -335,6 +338,45 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
             "demo/app.py": "def f() -> None:\n    raise RuntimeError('start-up fault')\n",
         },
     ),
+    "exception-classes": (
+        arch.check_services_define_no_exceptions,
+        {
+            "demo/accounts.py": """
+                class AccountLocked(Exception):  # bad
+                    pass
+                class EmailTaken(ValueError):  # bad
+                    pass
+                class RetryLater(AccountLocked):  # bad
+                    pass
+            """,
+        },
+        {
+            "fleetkit/problems.py": "class DependencyUnavailable(Exception):\n    pass\n",
+            "demo/accounts.py": "import msgspec\nclass EmailTaken(msgspec.Struct, frozen=True):\n    email_domain: str\n",
+        },
+    ),
+    "precise-types": (
+        arch.check_slices_precisely_typed,
+        {
+            S + "schema.py": """
+                from typing import Any
+                import msgspec
+                class RegisterRequest(msgspec.Struct):
+                    profile: dict[str, Any]  # bad
+                    extra: object = None  # bad
+            """,
+            S + "handler.py": """
+                import typing
+                async def register(cmd: typing.Any) -> dict[str, object]:  # bad
+                    return {}
+            """,
+        },
+        {
+            S
+            + "handler.py": "from .command import Register\nasync def register(cmd: Register) -> int:\n    return 1\n",
+            "demo/app.py": "from typing import Any\ndef asgi(scope: Any) -> None:\n    pass\n",
+        },
+    ),
     "mutable-default": (
         code.check_no_mutable_defaults,
         {
@@ -351,6 +393,14 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     xs: list[int] = field(default=[])  # bad
                 class C:
                     cache = {}  # bad
+                class Seen:
+                    def __init__(self) -> None:
+                        self.ids = set()
+                def g(seen=Seen()) -> None:  # bad
+                    pass
+                import collections
+                def h(buffer=collections.deque()) -> None:  # bad
+                    pass
             """,
         },
         {
@@ -384,6 +434,23 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 def f() -> None:
                     global _cache  # bad
             """,
+            "demo/cache.py": """
+                import asyncio, types
+                class AvatarCache:
+                    def __init__(self) -> None:
+                        self.items = {}
+                    def put(self, k: str, v: str) -> None:
+                        self.items[k] = v
+                class Counter:
+                    def __init__(self) -> None:
+                        self.n = 0
+                    def bump(self) -> None:
+                        self.n += 1
+                _avatar_cache = AvatarCache()  # bad
+                hits = Counter()  # bad
+                state = types.SimpleNamespace(count=0)  # bad
+                _lock = asyncio.Lock()  # bad
+            """,
         },
         {
             "demo/state.py": """
@@ -395,6 +462,17 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 TABLE = MappingProxyType({"a": 1})
                 def f() -> None:
                     local = {}
+            """,
+            "demo/plugins.py": """
+                import msgspec
+                class Slice:
+                    __slots__ = ("handlers",)
+                    def __init__(self, *handlers: object) -> None:
+                        self.handlers = handlers
+                class Limits(msgspec.Struct, frozen=True):
+                    rps: int
+                plugin = Slice()
+                DEFAULTS = Limits(rps=5)
             """,
         },
     ),
@@ -442,6 +520,27 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     log.bind(refresh_token="x")  # bad
                     log.error("auth", header=cmd.authorization)  # bad
             """,
+            "demo/y.py": """
+                import dataclasses
+                import msgspec
+                from fleetkit.logging import get_logger
+                class LogIn(msgspec.Struct):
+                    address: str
+                    password: str
+                class Attempt:
+                    __slots__ = ("who", "secret")
+                    def __init__(self, who: str, secret: str) -> None:
+                        self.who, self.secret = who, secret
+                class Service:
+                    def __init__(self) -> None:
+                        self._audit = get_logger("audit")
+                    def run(self, cmd: LogIn, attempt: Attempt | None) -> None:
+                        self._audit.info("login_failed", attempt=cmd)  # bad
+                        self._audit.warning("retry", **msgspec.structs.asdict(cmd))  # bad
+                        self._audit.error("denied", data=vars(attempt))  # bad
+                        made = LogIn(address="a", password="b")
+                        self._audit.info("made", made=made)  # bad
+            """,
         },
         {
             "demo/x.py": """
@@ -450,6 +549,15 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 def f(user_id: str, email_domain: str, token_count: int) -> None:
                     log.info("login", user_id=user_id, email_domain=email_domain, token_count=token_count)
                     d = {}; d.get("password")
+            """,
+            "demo/y.py": """
+                import msgspec
+                from fleetkit.logging import get_logger
+                class Shown(msgspec.Struct):
+                    user_id: str
+                    avatar_id: str
+                def run(cmd: Shown, log_me: int) -> None:
+                    get_logger("x").info("shown", cmd=cmd, avatar=cmd.avatar_id)
             """,
         },
     ),
@@ -462,6 +570,8 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     await conn.execute("INSERT INTO users (id) VALUES ($1)")  # bad
                     await conn.execute(f"DELETE FROM {t}")  # bad
                     await conn.execute("update users set name = $1")  # bad
+                    await conn.execute("select id " + "from users")  # bad
+                    await conn.execute(t + "SELECT id FROM users")  # bad
             """,
             "fleetkit/db.py": 'SELECT_ONE = "SELECT 1"  # bad\n',
         },
@@ -485,6 +595,8 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 from aiohttp import web  # bad
                 from aiohttp.web_exceptions import HTTPNotFound  # bad
                 from .schema import RegisterRequest  # bad
+                from fleetkit.problems import problem  # bad
+                from fleetkit.responses import Response  # bad
             """,
         },
         {
@@ -493,6 +605,8 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 import asyncpg
                 from .command import Register
                 from .queries import INSERT_USER
+                from fleetkit.problems import DependencyUnavailable
+                from fleetkit.db import KitPool
             """,
             S + "router.py": "from litestar import post\n",
         },
@@ -523,7 +637,12 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
     ),
     "vertical-slices": (
         arch.check_grouped_by_feature,
-        {"demo/repositories/users.py": "X = 1  # bad\n", "demo/services.py": "Y = 1  # bad\n"},
+        {
+            "demo/repositories/users.py": "X = 1  # bad\n",
+            "demo/services.py": "Y = 1  # bad\n",
+            "demo/user_repository.py": "Z = 1  # bad\n",
+            "demo/avatar_service.py": "W = 1  # bad\n",
+        },
         {"demo/app.py": "X = 1\n", "demo/settings.py": "X = 1\n", S + "queries.py": "X = 1\n"},
     ),
     "schema-msgspec": (
@@ -541,6 +660,21 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     email: str
                     user_id: str  # bad
                     token: str  # bad
+                class NewPost(msgspec.Struct):
+                    text: str
+                    author: str  # bad
+                    ownerId: str  # bad
+                    who: str = msgspec.field(name="creator_id")  # bad
+            """,
+            S + "router.py": """
+                from litestar import post
+                from litestar.params import Body
+                from typing import Annotated
+                from .schema import NewPost
+                from .command import Register
+                @post("/")
+                async def publish(data: Annotated[NewPost, Body()]) -> None:
+                    Register()
             """,
         },
         {
@@ -554,15 +688,23 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 class RegisterResponse(msgspec.Struct):
                     user_id: str
                     access_token: str
+                class PostView(msgspec.Struct):
+                    author_id: str
+                    avatar_id: str
             """,
         },
     ),
     "command-used": (
         arch.check_router_uses_command,
-        {S + "router.py": "from .schema import RegisterRequest  # bad\n"},
         {
-            S + "router.py": "from .command import Register\n",
-            T + "router.py": "from . import command\n",
+            S + "router.py": "from .schema import RegisterRequest  # bad\n",
+            # imports the command to satisfy a linter, then hands the schema to the handler
+            T
+            + "router.py": "from .command import LogIn  # bad\nasync def route(data: object) -> object:\n    return data\n",
+        },
+        {
+            S + "router.py": "from .command import Register\nasync def route() -> object:\n    return Register()\n",
+            T + "router.py": "from . import command\nasync def route() -> object:\n    return command.LogIn()\n",
         },
     ),
 }
@@ -573,6 +715,8 @@ EXTRA_RULES = {
     "schema-msgspec": {"schema-msgspec", "no-identity-in-schema"},
     "sync-io-helper": {"sync-io-in-async"},
     "migration-ids": {"uuid-v7"},
+    "exception-classes": {"no-exceptions-for-control-flow"},
+    "precise-types": {"type-hints"},
 }
 
 

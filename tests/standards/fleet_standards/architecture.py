@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .core import SLICE_FILES, Module, Violation, modules, python_files, violation
@@ -16,16 +16,24 @@ _FOREIGN_STACK = re.compile(
 )
 
 
+#: The kit's HTTP side: responses, problem documents, middleware, app and routes. A handler that
+#: imports them builds HTTP answers itself (``return problem(404, ...)``), which is the router's job.
+_KIT_HTTP = re.compile(
+    r"^fleetkit\.(responses|middleware|app|health|openapi|di)(\.|$)|^fleetkit\.problems\.(problem|Problem|problem_spec|\w*_handler)$"
+)
+
+
 def check_handlers_free_of_http(paths: Iterable[Path]) -> list[Violation]:
-    """``features/**/handler.py`` imports no HTTP framework code (litestar, aiohttp.web, ...)
-    and not its slice's external ``schema`` (handlers take commands)."""
+    """``features/**/handler.py`` imports no HTTP framework code (litestar, aiohttp.web, ...),
+    not the kit's HTTP side (responses, problems, middleware) and not its slice's external
+    ``schema`` (handlers take commands)."""
     found = []
     for m in modules(paths):
         if m.slice is None or m.path.name != "handler.py":
             continue
         own_schema = ".".join([m.slice[0], "features", m.slice[1], m.slice[2], "schema"])
         for node, name in m.imported():
-            if _HTTP_SERVER.match(name):
+            if _HTTP_SERVER.match(name) or _KIT_HTTP.match(name):
                 found.append(violation(m, node, "handler-no-http", f"handler imports {name}"))
             elif name == own_schema:
                 found.append(violation(m, node, "handler-no-http", "handler imports schema.py; take a command"))
@@ -134,31 +142,30 @@ def check_grouped_by_feature(paths: Iterable[Path]) -> list[Violation]:
         parts = m.name.split(".")
         if m.is_kit or m.is_package or "features" in parts or len(parts) < 2:
             continue
-        if parts[1] in _LAYER_NAMES:
+        layer = parts[1].rsplit("_", 1)[-1]
+        if parts[1] in _LAYER_NAMES or (layer in _LAYER_NAMES and layer not in {"queries", "common"}):
             found.append(violation(m, None, "vertical-slices", f"layer module {'.'.join(parts[:2])} in a service"))
     return _dedupe(found)
 
 
 _DATACLASS_LIKE = re.compile(r"^(dataclasses\.|attr\.|attrs\.|typing\.NamedTuple|typing\.TypedDict|pydantic)")
-_FORBIDDEN_REQUEST_FIELDS = frozenset(
-    {
-        "user_id",
-        "owner_id",
-        "author_id",
-        "account_id",
-        "token",
-        "access_token",
-        "authorization",
-        "bearer",
-    }
+#: A request field naming the caller (or the caller's credential): identity comes from the token.
+#: The refresh token of refresh/logout is the credential being exchanged, not the caller's identity.
+_IDENTITY_FIELD = re.compile(
+    r"^((user|owner|author|account|creator|member|actor|caller|principal|subject|requester|me)(_?id)?|uid|sub|"
+    r"token|access_token|id_token|jwt|authorization|bearer)$",
+    re.IGNORECASE,
 )
 
 
 def check_schema_contracts(paths: Iterable[Path]) -> list[Violation]:
     """schema.py is msgspec.Struct only (no dataclasses, attrs, NamedTuple, TypedDict), and no
-    ``*Request`` Struct takes the caller's identity or token (user_id, owner_id, token...)."""
+    request body (a ``*Request`` Struct, or any Struct a router takes as ``data``) carries the
+    caller's identity or token (user_id, ownerId, owner, uid, token...), renamed fields included."""
     found = []
-    for m in modules(paths):
+    mods = modules(paths)
+    bodies = request_bodies(mods)
+    for m in mods:
         if m.slice is None or m.path.name != "schema.py":
             continue
         for node in ast.walk(m.tree):
@@ -180,18 +187,51 @@ def check_schema_contracts(paths: Iterable[Path]) -> list[Violation]:
                             f"{node.name} uses {name}; use msgspec.Struct",
                         )
                     )
-            if "Request" in node.name:
-                for stmt in node.body:
-                    if isinstance(stmt, ast.AnnAssign) and ast.unparse(stmt.target) in _FORBIDDEN_REQUEST_FIELDS:
-                        field = ast.unparse(stmt.target)
-                        found.append(
-                            violation(
-                                m,
-                                stmt,
-                                "no-identity-in-schema",
-                                f"{node.name}.{field}: identity comes from the token",
-                            )
-                        )
+            if "Request" in node.name or node.name in bodies.get(m.name, set()):
+                found += _identity_fields(m, node)
+    return found
+
+
+def _wire_names(m: Module, stmt: ast.AnnAssign) -> list[str]:
+    """The Python name of a Struct field and, when ``msgspec.field(name=...)`` renames it, its wire name."""
+    names = [ast.unparse(stmt.target)]
+    value = stmt.value
+    if isinstance(value, ast.Call) and (m.resolve(value.func) or "").endswith("field"):
+        names += [k.value.value for k in value.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)]
+    return names
+
+
+def _identity_fields(m: Module, cls: ast.ClassDef) -> list[Violation]:
+    found = []
+    for stmt in cls.body:
+        if not isinstance(stmt, ast.AnnAssign):
+            continue
+        for name in _wire_names(m, stmt):
+            snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+            if _IDENTITY_FIELD.match(snake):
+                found.append(
+                    violation(m, stmt, "no-identity-in-schema", f"{cls.name}.{name}: identity comes from the token")
+                )
+                break
+    return found
+
+
+def request_bodies(mods: Iterable[Module]) -> dict[str, set[str]]:
+    """schema module -> the Struct names a router takes as its request body (``data: X`` or
+    ``data: JSONBody[X]``), whatever they are called."""
+    found: dict[str, set[str]] = {}
+    for m in mods:
+        if m.slice is None or m.path.name != "router.py":
+            continue
+        for func in (n for n in ast.walk(m.tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            for arg in [*func.args.args, *func.args.kwonlyargs]:
+                if arg.arg != "data" or arg.annotation is None:
+                    continue
+                for sub in ast.walk(arg.annotation):
+                    name = m.resolve(sub) if isinstance(sub, ast.Name | ast.Attribute) else None
+                    if name and "." in name:
+                        module, cls = name.rsplit(".", 1)
+                        found.setdefault(module, set()).add(cls)
     return found
 
 
@@ -204,6 +244,88 @@ def check_router_uses_command(paths: Iterable[Path]) -> list[Violation]:
         own = ".".join([m.slice[0], "features", m.slice[1], m.slice[2], "command"])
         if not any(name == own for _, name in m.imported()):
             found.append(violation(m, None, "command-used", "router.py never imports its slice's command"))
+            continue
+        built = any(
+            isinstance(node, ast.Call) and (m.resolve(node.func) or "").startswith(own + ".")
+            for node in ast.walk(m.tree)
+        )
+        if not built:
+            found.append(violation(m, None, "command-used", "router.py imports its command but never builds one"))
+    return found
+
+
+_EXCEPTION_BASE = re.compile(r"(^|\.)(BaseException|Exception|\w+Error|\w+Exception)$")
+
+
+def _base_name(m: Module) -> Callable[[ast.expr], str]:
+    return lambda base: m.resolve(base) or ""
+
+
+def check_services_define_no_exceptions(paths: Iterable[Path]) -> list[Violation]:
+    """Service code defines no exception classes: an expected outcome is a value a handler returns,
+    so a service-made exception can only be control flow (faults are the kit's and the libraries')."""
+    found = []
+    mods = [m for m in modules(paths) if not m.is_kit]
+    classes = [(m, n) for m in mods for n in ast.walk(m.tree) if isinstance(n, ast.ClassDef)]
+    made: set[str] = set()  # the service's own exception classes, found to a fixpoint (subclasses of subclasses)
+    while True:
+        more = {
+            f"{m.name}.{n.name}"
+            for m, n in classes
+            if any(
+                _EXCEPTION_BASE.search(b) or b in made or f"{m.name}.{b}" in made for b in map(_base_name(m), n.bases)
+            )
+        } - made
+        if not more:
+            break
+        made |= more
+    for m, node in classes:
+        if f"{m.name}.{node.name}" in made:
+            found.append(
+                violation(
+                    m,
+                    node,
+                    "no-exceptions-for-control-flow",
+                    f"{node.name} is an exception defined in a service; return an outcome value",
+                )
+            )
+    return found
+
+
+_ANY = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object", "object"})
+
+
+def check_slices_precisely_typed(paths: Iterable[Path]) -> list[Violation]:
+    """A slice's contract, command and handler say what they take and give: no ``Any`` or bare
+    ``object`` in schema.py, command.py or handler.py annotations (``dict[str, Any]`` included)."""
+    found = []
+    for m in modules(paths):
+        if m.slice is None or m.path.name not in {"schema.py", "command.py", "handler.py"}:
+            continue
+        annotations: list[ast.expr] = []
+        for node in ast.walk(m.tree):
+            if isinstance(node, ast.AnnAssign):
+                annotations.append(node.annotation)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = [
+                    *node.args.posonlyargs,
+                    *node.args.args,
+                    *node.args.kwonlyargs,
+                    node.args.vararg,
+                    node.args.kwarg,
+                ]
+                annotations += [a.annotation for a in args if a is not None and a.annotation is not None]
+                annotations += [node.returns] if node.returns is not None else []
+        for annotation in annotations:
+            loose = [
+                ast.unparse(n)
+                for n in ast.walk(annotation)
+                if isinstance(n, ast.Name | ast.Attribute) and m.resolve(n) in _ANY
+            ]
+            if loose:
+                found.append(
+                    violation(m, annotation, "type-hints", f"{ast.unparse(annotation)} uses {loose[0]}; name the type")
+                )
     return found
 
 
@@ -218,6 +340,8 @@ __all__ = [
     "check_no_foreign_stack",
     "check_router_uses_command",
     "check_schema_contracts",
+    "check_services_define_no_exceptions",
     "check_slice_files",
     "check_slices_independent",
+    "check_slices_precisely_typed",
 ]

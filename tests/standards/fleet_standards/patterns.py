@@ -353,9 +353,18 @@ def check_no_sync_io_in_async(paths: Iterable[Path]) -> list[Violation]:
 
 
 def check_resources_context_managed(paths: Iterable[Path]) -> list[Violation]:
-    """``pool.acquire()`` and ``conn.transaction()`` are used as ``async with``, never awaited bare."""
+    """``pool.acquire()`` and ``conn.transaction()`` are used as ``async with``, never awaited bare;
+    a transaction object is never made outside an ``async with`` (``tx = conn.transaction();
+    await tx.start()`` leaves it open on any exception)."""
     found = []
     for m in modules(paths):
+        with_items = {
+            id(item.context_expr)
+            for node in ast.walk(m.tree)
+            if isinstance(node, ast.With | ast.AsyncWith)
+            for item in node.items
+        }
+        awaited = set()
         for node in ast.walk(m.tree):
             if (
                 isinstance(node, ast.Await)
@@ -364,14 +373,18 @@ def check_resources_context_managed(paths: Iterable[Path]) -> list[Violation]:
                 and node.value.func.attr in {"acquire", "transaction"}
                 and not node.value.args
             ):
+                awaited.add(id(node.value))
                 found.append(
-                    violation(
-                        m,
-                        node,
-                        "context-managed",
-                        f"await .{node.value.func.attr}() outside async with",
-                    )
+                    violation(m, node, "context-managed", f"await .{node.value.func.attr}() outside async with")
                 )
+        for node in ast.walk(m.tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "transaction"
+                and id(node) not in with_items | awaited
+            ):
+                found.append(violation(m, node, "context-managed", ".transaction() made outside async with"))
     return found
 
 
@@ -485,11 +498,13 @@ def check_no_mutable_defaults(paths: Iterable[Path]) -> list[Violation]:
     """Mutable defaults of parameters, and list/dict/set defaults of class fields (msgspec
     Structs, dataclasses, plain classes, where they would also be shared state)."""
     found = []
-    for m in modules(paths):
+    mods = modules(paths)
+    stateful = stateful_classes(mods)
+    for m in mods:
         for node in ast.walk(m.tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 for default in [*node.args.defaults, *node.args.kw_defaults]:
-                    if _is_mutable(m, default):
+                    if _is_mutable(m, default) or _stateful_instance(m, default, stateful):
                         found.append(violation(m, default, "mutable-default", "mutable parameter default"))
             elif isinstance(node, ast.ClassDef):
                 for stmt in node.body:
@@ -519,19 +534,122 @@ def _module_level(stmts: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
+#: Library classes whose instances hold state that changes (or is bound to one event loop).
+_STATEFUL_LIBRARY = frozenset(
+    {
+        "types.SimpleNamespace",
+        "asyncio.Lock",
+        "asyncio.Event",
+        "asyncio.Semaphore",
+        "asyncio.BoundedSemaphore",
+        "asyncio.Condition",
+        "asyncio.Queue",
+        "asyncio.LifoQueue",
+        "asyncio.PriorityQueue",
+        "threading.Lock",
+        "threading.RLock",
+        "threading.Event",
+        "queue.Queue",
+        "cachetools.TTLCache",
+        "cachetools.LRUCache",
+        "cachetools.Cache",
+    }
+)
+_IMMUTABLE_BASES = re.compile(
+    r"^(enum\.\w*(Enum|Flag)|typing\.NamedTuple|typing\.Protocol|builtins\.\w*Exception|\w*Exception|\w*Error)$"
+)
+
+
+def _frozen_decorated(m: Module, cls: ast.ClassDef) -> bool:
+    for deco in cls.decorator_list:
+        if isinstance(deco, ast.Call) and any(k.arg == "frozen" and _literal(k.value) is True for k in deco.keywords):
+            return True
+    return any(k.arg == "frozen" and _literal(k.value) is True for k in cls.keywords)
+
+
+_CONSTRUCTORS = frozenset({"__init__", "__post_init__", "__new__", "__init_subclass__"})
+
+
+def _self_target(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _stores_state(m: Module, cls: ast.ClassDef) -> bool:
+    """Instances change after construction: a method other than the constructor assigns to
+    ``self.x``, the constructor puts a mutable container on ``self``, or the class is a record
+    (annotated fields: a non-frozen dataclass or Struct, whose fields anyone may assign)."""
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(method):
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if not any(_self_target(t) for t in targets):
+                    continue
+                if method.name not in _CONSTRUCTORS or isinstance(node, ast.AugAssign) or _is_mutable(m, node.value):
+                    return True
+    return any(isinstance(stmt, ast.AnnAssign) for stmt in cls.body)
+
+
+def stateful_classes(mods: Iterable[Module]) -> set[str]:
+    """Qualified names of the scanned code's classes whose instances hold mutable state: they store
+    fields and are not frozen (``frozen=True``), enums, named tuples, protocols or exceptions."""
+    found = set()
+    for m in mods:
+        for node in m.tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = [m.resolve(b) or "" for b in node.bases]
+            if _frozen_decorated(m, node) or any(_IMMUTABLE_BASES.match(b) for b in bases):
+                continue
+            if _stores_state(m, node):
+                found.add(f"{m.name}.{node.name}")
+    return found
+
+
+def qualified(m: Module, node: ast.expr, known: Iterable[str]) -> str | None:
+    """The resolved name of ``node``, qualified with this module when it names one of its own
+    definitions (``Cache`` defined here is ``pkg.mod.Cache``)."""
+    name = m.resolve(node)
+    if name is not None and name not in known and f"{m.name}.{name}" in known:
+        return f"{m.name}.{name}"
+    return name
+
+
+def _stateful_instance(m: Module, value: ast.expr | None, stateful: set[str]) -> str | None:
+    if isinstance(value, ast.Call):
+        name = qualified(m, value.func, stateful)
+        if name in _STATEFUL_LIBRARY or name in stateful:
+            return name
+    return None
+
+
 def check_no_module_mutable_state(
     paths: Iterable[Path], allow: Mapping[str, str] = allowlists.MODULE_STATE
 ) -> list[Violation]:
-    """Module-level list/dict/set containers and ``global`` statements (dunders like
-    ``__all__`` excepted). Constants are tuples, frozensets or MappingProxyType."""
+    """Module-level list/dict/set containers, instances of stateful classes (the code's own
+    non-frozen classes, ``SimpleNamespace``, locks, queues, caches) and ``global`` statements
+    (dunders like ``__all__`` excepted). Constants are tuples, frozensets or MappingProxyType."""
     found = []
-    for m in modules(paths):
+    mods = modules(paths)
+    stateful = stateful_classes(mods)
+    for m in mods:
         if m.name in allow:
             continue
         for stmt in _module_level(m.tree.body):
             names = _targets(stmt)
             value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) else None
-            if names and not _is_dunder(names) and _is_mutable(m, value):
+            instance = _stateful_instance(m, value, stateful)
+            if names and not _is_dunder(names) and instance:
+                found.append(
+                    violation(
+                        m,
+                        stmt,
+                        "module-mutable-state",
+                        f"{', '.join(names)} is a module-level {instance.rsplit('.', 1)[-1]}, shared mutable state",
+                    )
+                )
+            elif names and not _is_dunder(names) and _is_mutable(m, value):
                 found.append(
                     violation(
                         m,
@@ -622,21 +740,109 @@ def _sensitive_names(node: ast.AST) -> list[str]:
     return names
 
 
-def check_no_sensitive_logging(paths: Iterable[Path]) -> list[Violation]:
-    """Log calls never carry secrets or PII: no keyword named like one, no such value passed."""
-    found = []
-    for m in modules(paths):
-        for node in ast.walk(m.tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-                continue
-            if node.func.attr not in _LOG_METHODS or "log" not in ast.unparse(node.func.value).lower():
-                continue
-            bad = [k.arg for k in node.keywords if k.arg and _SENSITIVE.match(k.arg)]
-            for value in [*node.args, *(k.value for k in node.keywords)]:
-                bad += _sensitive_names(value)
-            if bad:
-                found.append(violation(m, node, "no-sensitive-logs", f"logs {', '.join(sorted(set(bad)))}"))
+#: Method names that are a log call on any receiver; the ambiguous ones need a receiver named like a logger.
+_AMBIGUOUS_LOG_METHODS = frozenset({"msg", "log", "bind", "new"})
+#: Calls that turn an object into its fields.
+_UNPACKERS = frozenset(
+    {"vars", "builtins.vars", "dataclasses.asdict", "msgspec.structs.asdict", "msgspec.to_builtins", "attrs.asdict"}
+)
+
+
+def class_fields(mods: Iterable[Module]) -> dict[str, set[str]]:
+    """Qualified class name -> the names of what its instances carry (annotated fields, slots,
+    ``self.x`` assignments), for the scanned code's classes."""
+    found: dict[str, set[str]] = {}
+    for m in mods:
+        for cls in (n for n in m.tree.body if isinstance(n, ast.ClassDef)):
+            names: set[str] = set()
+            for node in ast.walk(cls):
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    names.add(node.target.id)
+                elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    names.update(t.attr for t in targets if _self_target(t) and isinstance(t, ast.Attribute))
+                    if isinstance(node, ast.Assign) and any(ast.unparse(t) == "__slots__" for t in node.targets):
+                        slots = _literal(node.value)
+                        if isinstance(slots, tuple | list):
+                            names.update(str(x) for x in slots)
+            found[f"{m.name}.{cls.name}"] = names
     return found
+
+
+def _local_types(
+    m: Module, func: ast.FunctionDef | ast.AsyncFunctionDef, known: Mapping[str, set[str]]
+) -> dict[str, str]:
+    """Variable -> class, for parameters annotated with (or locals built from) a scanned class."""
+    types: dict[str, str] = {}
+    for arg in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]:
+        for sub in ast.walk(arg.annotation) if arg.annotation is not None else ():
+            name = qualified(m, sub, known) if isinstance(sub, ast.Name | ast.Attribute) else None
+            if name in known:
+                types[arg.arg] = name
+                break
+    for node in walk_own_body(func):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            name = qualified(m, node.value.func, known)
+            if name in known:
+                types.update({t.id: name for t in node.targets if isinstance(t, ast.Name)})
+    return types
+
+
+def _object_secrets(node: ast.expr, types: Mapping[str, str], known: Mapping[str, set[str]]) -> list[str]:
+    """``cmd``, ``vars(cmd)``, ``asdict(cmd)`` or ``cmd.__dict__`` where cmd's class carries a secret field."""
+    target = node
+    if isinstance(node, ast.Call) and node.args:
+        target = node.args[0]
+    elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        target = node.value
+    if isinstance(target, ast.Name) and target.id in types:
+        secret = sorted(f for f in known[types[target.id]] if _SENSITIVE.match(f))
+        if secret:
+            return [f"{target.id} (a {types[target.id].rsplit('.', 1)[-1]} carrying {', '.join(secret)})"]
+    return []
+
+
+def _is_log_call(node: ast.Call) -> bool:
+    if not isinstance(node.func, ast.Attribute) or node.func.attr not in _LOG_METHODS:
+        return False
+    return node.func.attr not in _AMBIGUOUS_LOG_METHODS or "log" in ast.unparse(node.func.value).lower()
+
+
+def check_no_sensitive_logging(paths: Iterable[Path]) -> list[Violation]:
+    """Log calls never carry secrets or PII: no keyword named like one, no such value passed, and
+    no object whose class carries one (``attempt=cmd`` where the command has a password), on any
+    logger however it is named."""
+    found = []
+    mods = modules(paths)
+    known = class_fields(mods)
+    for m in mods:
+        scopes: list[ast.AST] = [m.tree, *functions(m.tree)]
+        for scope in scopes:
+            types = _local_types(m, scope, known) if not isinstance(scope, ast.Module) else {}
+            body = walk_own_body(scope) if not isinstance(scope, ast.Module) else _module_nodes(m.tree)
+            for node in body:
+                if not (isinstance(node, ast.Call) and _is_log_call(node)):
+                    continue
+                bad = [k.arg for k in node.keywords if k.arg and _SENSITIVE.match(k.arg)]
+                for value in [*node.args, *(k.value for k in node.keywords)]:
+                    bad += _sensitive_names(value) + _object_secrets(value, types, known)
+                if bad:
+                    found.append(violation(m, node, "no-sensitive-logs", f"logs {', '.join(sorted(set(bad)))}"))
+    return list(dict.fromkeys(found))
+
+
+def _module_nodes(tree: ast.Module) -> list[ast.AST]:
+    """Nodes outside any function (module level and class bodies)."""
+    nested = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nested):
+            continue
+        out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 # --- SQL --------------------------------------------------------------------------------------
@@ -656,6 +862,9 @@ _SQL_LOWER = re.compile(
 def _string_text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "SELECT id " + "FROM users"
+        left, right = _string_text(node.left), _string_text(node.right)
+        return None if left is None or right is None else left + right
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
     return None
@@ -675,6 +884,12 @@ def check_sql_only_in_queries(
             continue
         docs = docstring_nodes(m.tree)
         inner = {id(v) for n in ast.walk(m.tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        inner |= {
+            id(c)
+            for n in ast.walk(m.tree)
+            if isinstance(n, ast.BinOp) and _string_text(n) is not None
+            for c in (n.left, n.right)
+        }
         for node in ast.walk(m.tree):
             if id(node) in docs or id(node) in inner:
                 continue

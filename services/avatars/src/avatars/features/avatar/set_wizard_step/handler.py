@@ -51,7 +51,7 @@ class DraftNotFound(msgspec.Struct, frozen=True):
     """No such draft, not the caller's, expired or already completed: all look the same."""
 
 
-def _statement(step: SetWizardStep) -> tuple[str, tuple[object, ...]]:
+def _statement(step: SetWizardStep) -> tuple[str, tuple[str | list[str], ...]]:
     match step.step:
         case SetShape(shape=shape):
             return SET_DRAFT_SHAPE, (shape,)
