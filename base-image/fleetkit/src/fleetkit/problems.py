@@ -20,7 +20,6 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from fleetkit.logging import get_logger
-from fleetkit.methods import allow_header
 from fleetkit.responses import Response
 
 __all__ = [
@@ -143,22 +142,11 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException) or (exc.status_code == 400 and exc.extra):
         return _validation(request, ValidationException(detail=exc.detail, extra=exc.extra))
-    status = exc.status_code
-    title = _title(status)
+    title = _title(exc.status_code)
     detail = exc.detail if exc.detail and exc.detail != title else None
-    if status >= 500:
+    if exc.status_code >= 500:
         detail = None
-    headers = dict(exc.headers or {})
-    if status == 413:
-        detail = "The request body is larger than this service accepts."
-        # Refused before the body was read: the server drops the connection after answering,
-        # so it says so, and a keep-alive client opens a new one for its next request.
-        headers["Connection"] = "close"
-    elif status == 405:
-        allow = headers.pop("allow", None) or headers.pop("Allow", None)
-        if allow:
-            headers["Allow"] = allow_header({m.strip() for m in allow.split(",") if m.strip()})
-    return problem(status, title, detail, headers=headers or None)
+    return problem(exc.status_code, title, detail, headers=exc.headers)
 
 
 def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
