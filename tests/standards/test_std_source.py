@@ -81,7 +81,16 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
     ),
     "json-not-msgspec": (
         code.check_json_via_msgspec,
-        {"demo/codec.py": "import json  # bad\nfrom orjson import dumps  # bad\n"},
+        {
+            "demo/codec.py": "import json  # bad\nfrom orjson import dumps  # bad\n",
+            "demo/late.py": """
+                import importlib
+                def encode(x: object) -> str:
+                    import json as j  # bad
+                    codec = importlib.import_module("ujson")  # bad
+                    return j.dumps(x) + codec.dumps(x)
+            """,
+        },
         {"demo/codec.py": "import msgspec\nfrom msgspec import json\nx = msgspec.json.encode(1)\n"},
     ),
     "pool-outside-lifespan": (

@@ -132,6 +132,7 @@ def _unix_timestamp_fields(m: Module) -> list[Violation]:
 
 
 _JSON_MODULES = ("json", "orjson", "ujson", "simplejson", "rapidjson")
+_DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "__import__", "builtins.__import__"})
 
 
 def check_json_via_msgspec(paths: Iterable[Path], allow: Mapping[str, str] = allowlists.JSON_CODECS) -> list[Violation]:
@@ -145,6 +146,8 @@ def check_json_via_msgspec(paths: Iterable[Path], allow: Mapping[str, str] = all
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and not node.level:
                 names = [node.module or ""]
+            elif isinstance(node, ast.Call) and m.resolve(node.func) in _DYNAMIC_IMPORTS and node.args:
+                names = [str(_literal(node.args[0]) or "")]  # importlib.import_module("json")
             else:
                 continue
             for name in names:
