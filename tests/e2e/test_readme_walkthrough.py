@@ -47,10 +47,11 @@ def test_the_readme_walkthrough_runs_as_written(fleet, tmp_path: Path) -> None:
     )
     out = done.stdout
     assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{out}\n--- stderr\n{done.stderr}"
-    assert "me: " in out and "avatar: " in out
+    assert "me: " in out
+    assert "avatar: " in out
     assert "conditional GET: 304" in out
     assert "Captain Pixel II" in out
-    assert '"text":"Finished my avatar today!"' in out.replace(" ", "") or "Finished my avatar today!" in out
+    assert "Finished my avatar today!" in out
     assert "logout: 204" in out
     assert (tmp_path / "avatar.svg").read_text().lstrip().startswith("<svg")
     assert (tmp_path / "preview.svg").read_text().lstrip().startswith("<svg")
