@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -13,6 +14,8 @@ from .conftest import GENERIC, RELEASE, RenderError, find, render
 
 CI_VALUES = str(GENERIC / "ci" / "identity-values.yaml")
 FULL = f"{RELEASE}-fleet-service"
+# The Kubernetes release `make chart-validate` checks against (mk/30-charts.mk).
+K8S_VERSION = "1.35.0"
 
 
 def render_with(tmp_path: Path, values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,9 +55,7 @@ def test_an_existing_service_account_is_used_when_the_chart_creates_none(tmp_pat
 
 
 def test_pod_labels_and_annotations_reach_the_service_pods_but_not_the_selector(tmp_path):
-    docs = render_with(
-        tmp_path, {"podLabels": {"team": "accounts"}, "podAnnotations": {"example.com/scrape": "false"}}
-    )
+    docs = render_with(tmp_path, {"podLabels": {"team": "accounts"}, "podAnnotations": {"example.com/scrape": "false"}})
     deployment = find(docs, "Deployment", FULL)
     meta = deployment["spec"]["template"]["metadata"]
     assert meta["labels"]["team"] == "accounts"
@@ -98,9 +99,7 @@ EXTRA_ENV_FROM = [{"configMapRef": {"name": "tuning"}, "prefix": "TUNING_"}]
 
 @pytest.mark.parametrize(("mode", "where"), [("initContainer", deployment_pod), ("hook", job_pod)])
 def test_extra_env_reaches_the_service_and_migrate_containers(tmp_path, mode, where):
-    docs = render_with(
-        tmp_path, {"migrations": {"mode": mode}, "extraEnv": EXTRA_ENV, "extraEnvFrom": EXTRA_ENV_FROM}
-    )
+    docs = render_with(tmp_path, {"migrations": {"mode": mode}, "extraEnv": EXTRA_ENV, "extraEnvFrom": EXTRA_ENV_FROM})
     names = ["migrate"] if mode == "hook" else ["migrate", "identity"]
     for name in names:
         found = container(where(docs), name)
@@ -211,3 +210,21 @@ def test_no_placement_is_rendered_by_default(tmp_path):
 def test_a_typo_in_the_new_values_fails(tmp_path, typo):
     with pytest.raises(RenderError):
         render_with(tmp_path, typo)
+
+
+def test_every_new_value_set_at_once_renders_objects_kubernetes_accepts(tmp_path):
+    values = {
+        **PLACEMENT,
+        "migrations": {"mode": "hook", "podLabels": {"team": "db"}, "serviceAccount": {"annotations": {"a/b": "c"}}},
+        "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/x"}},
+        "podLabels": {"team": "accounts"},
+        "podAnnotations": {"example.com/note": "yes"},
+        "extraEnv": EXTRA_ENV,
+        "extraEnvFrom": EXTRA_ENV_FROM,
+        "extraVolumes": EXTRA_VOLUMES,
+        "extraVolumeMounts": EXTRA_MOUNTS,
+    }
+    docs = render_with(tmp_path, values)
+    assert {d["kind"] for d in docs} >= {"Deployment", "Job", "Pod", "ServiceAccount"}
+    for doc in docs:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)

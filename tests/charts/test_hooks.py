@@ -21,7 +21,11 @@ RUN_TO_COMPLETION = {"Job", "Pod"}
 
 def hooks(docs: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
     found = [d for d in docs if event in d["metadata"].get("annotations", {}).get("helm.sh/hook", "").split(",")]
-    return sorted(found, key=lambda d: (int(d["metadata"]["annotations"].get("helm.sh/hook-weight", "0")), d["metadata"]["name"]))
+    return sorted(found, key=lambda d: (weight(d), d["metadata"]["name"]))
+
+
+def weight(doc: dict[str, Any]) -> int:
+    return int(doc["metadata"]["annotations"].get("helm.sh/hook-weight", "0"))
 
 
 def policies(doc: dict[str, Any]) -> set[str]:
@@ -92,24 +96,25 @@ def test_the_migration_job_runs_under_its_own_service_account_without_a_token(pr
     job = find(production, "Job", f"{RELEASE}-{svc}-migrate")
     spec = job["spec"]["template"]["spec"]
     assert spec["serviceAccountName"] == f"{RELEASE}-{svc}-migrate"
-    assert spec["serviceAccountName"] != find(production, "Deployment", f"{RELEASE}-{svc}")["spec"]["template"][
-        "spec"
-    ]["serviceAccountName"]
+    assert (
+        spec["serviceAccountName"]
+        != find(production, "Deployment", f"{RELEASE}-{svc}")["spec"]["template"]["spec"]["serviceAccountName"]
+    )
     assert spec["automountServiceAccountToken"] is False
     account = find(production, "ServiceAccount", f"{RELEASE}-{svc}-migrate")
     assert account["automountServiceAccountToken"] is False
-    account_hook = account["metadata"]["annotations"]
-    job_hook = job["metadata"]["annotations"]
     # A hook too (the release's own objects do not exist yet at pre-install), created before the Job.
-    assert account_hook["helm.sh/hook"] == job_hook["helm.sh/hook"]
-    assert int(account_hook["helm.sh/hook-weight"]) < int(job_hook["helm.sh/hook-weight"])
+    assert account["metadata"]["annotations"]["helm.sh/hook"] == job["metadata"]["annotations"]["helm.sh/hook"]
+    assert weight(account) < weight(job)
 
 
 def test_the_migration_service_account_can_carry_its_own_iam_annotations():
     role = {"iam.gke.io/gcp-service-account": "fleet-migrate@example.iam.gserviceaccount.com"}
     docs = render(
         values=("values-production.yaml",),
-        sets=(f"avatars.migrations.serviceAccount.annotations.iam\\.gke\\.io/gcp-service-account={role['iam.gke.io/gcp-service-account']}",),
+        sets=(
+            f"avatars.migrations.serviceAccount.annotations.iam\\.gke\\.io/gcp-service-account={role['iam.gke.io/gcp-service-account']}",
+        ),
     )
     annotations = find(docs, "ServiceAccount", f"{RELEASE}-avatars-migrate")["metadata"]["annotations"]
     assert annotations["iam.gke.io/gcp-service-account"] == role["iam.gke.io/gcp-service-account"]
