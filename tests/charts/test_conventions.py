@@ -136,6 +136,11 @@ def test_extra_volumes_are_mounted_in_the_service_and_migrate_containers(tmp_pat
         assert container(pod, name)["volumeMounts"][-1] == EXTRA_MOUNTS[0], name
 
 
+def test_an_extra_mount_of_a_volume_the_pod_lacks_fails(tmp_path):
+    with pytest.raises(RenderError, match="extraVolumeMounts mounts ca-bundle, which is not a volume"):
+        render_with(tmp_path, {"extraVolumeMounts": EXTRA_MOUNTS})
+
+
 @pytest.mark.parametrize(
     "volume",
     [

@@ -68,7 +68,22 @@ constraints select pods by. */}}
 {{- end -}}
 {{- end -}}
 
+{{/* Every extra mount names a volume of the pod (an extra one or the chart's own), so the
+mistake fails `helm lint` instead of the API server refusing the Deployment. */}}
+{{- define "fleet.guardExtraMounts" -}}
+{{- $volumes := list -}}
+{{- range (include "fleet.volumes" . | fromYamlArray) -}}
+{{- $volumes = append $volumes .name -}}
+{{- end -}}
+{{- range .Values.extraVolumeMounts -}}
+{{- if not (has .name $volumes) -}}
+{{- fail (printf "extraVolumeMounts mounts %s, which is not a volume of the pod; add it to extraVolumes (volumes: %s)" .name (join ", " $volumes)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "fleet.guards" -}}
+{{- include "fleet.guardExtraMounts" . -}}
 {{- include "fleet.guardPodLabels" . -}}
 {{- include "fleet.guardExtraEnv" . -}}
 {{- include "fleet.guardRoutes" . -}}
