@@ -42,7 +42,50 @@ database's max_connections. */}}
 {{- end -}}
 {{- end -}}
 
+{{/* extraEnv adds variables; it never replaces one the chart sets (a second entry of the same
+name would silently win over the chart's, for example DATABASE_URL_FILE). */}}
+{{- define "fleet.guardExtraEnv" -}}
+{{- $chart := list -}}
+{{- range (include "fleet.chartEnv" . | fromYamlArray) -}}
+{{- $chart = append $chart .name -}}
+{{- end -}}
+{{- range .Values.extraEnv -}}
+{{- if has .name $chart -}}
+{{- fail (printf "extraEnv sets %s, which the chart sets itself; use settings or serviceSettings (or the chart's own value) instead" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Extra pod labels never replace the labels that Services, PDBs, NetworkPolicies and spread
+constraints select pods by. */}}
+{{- define "fleet.guardPodLabels" -}}
+{{- range $where, $labels := dict "podLabels" .Values.podLabels "migrations.podLabels" .Values.migrations.podLabels -}}
+{{- range $key := list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" -}}
+{{- if hasKey $labels $key -}}
+{{- fail (printf "%s may not set %s: the chart selects its pods by it" $where $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Every extra mount names a volume of the pod (an extra one or the chart's own), so the
+mistake fails `helm lint` instead of the API server refusing the Deployment. */}}
+{{- define "fleet.guardExtraMounts" -}}
+{{- $volumes := list -}}
+{{- range (include "fleet.volumes" . | fromYamlArray) -}}
+{{- $volumes = append $volumes .name -}}
+{{- end -}}
+{{- range .Values.extraVolumeMounts -}}
+{{- if not (has .name $volumes) -}}
+{{- fail (printf "extraVolumeMounts mounts %s, which is not a volume of the pod; add it to extraVolumes (volumes: %s)" .name (join ", " $volumes)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "fleet.guards" -}}
+{{- include "fleet.guardExtraMounts" . -}}
+{{- include "fleet.guardPodLabels" . -}}
+{{- include "fleet.guardExtraEnv" . -}}
 {{- include "fleet.guardRoutes" . -}}
 {{- include "fleet.guardPoolBudget" . -}}
 {{- include "fleet.guardPoolMin" . -}}

@@ -57,3 +57,29 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- $max := ternary .Values.autoscaling.maxReplicas .Values.replicas .Values.autoscaling.enabled -}}
 {{- add $max .Values.rollout.maxSurge -}}
 {{- end -}}
+
+{{/* The service account of the service's pods: the chart's own (named after the release), or the
+one named in values; with neither, the namespace's `default`. */}}
+{{- define "fleet.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "fleet.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The service account of the migration hook Job, apart from the service's own. */}}
+{{- define "fleet.migrateServiceAccountName" -}}
+{{- $sa := .Values.migrations.serviceAccount -}}
+{{- if $sa.create -}}
+{{- default (printf "%s-migrate" (include "fleet.fullname" .)) $sa.name -}}
+{{- else -}}
+{{- default "default" $sa.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of the service's pods: the chart's labels, plus `podLabels` (the chart's win; the
+schema also refuses the selector keys, so a Service or PDB can never lose its pods). */}}
+{{- define "fleet.podLabels" -}}
+{{- toYaml (merge (fromYaml (include "fleet.labels" .)) .Values.podLabels) -}}
+{{- end -}}

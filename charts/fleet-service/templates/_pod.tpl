@@ -59,8 +59,17 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Environment of the service container. Secrets arrive as files (DATABASE_URL_FILE). */}}
+{{/* Environment of the service and migrate containers: the chart's own variables, then
+`extraEnv` (which may not repeat a chart variable: see fleet.guardExtraEnv). */}}
 {{- define "fleet.env" -}}
+{{ include "fleet.chartEnv" . }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The variables the chart sets itself. Secrets arrive as files (DATABASE_URL_FILE). */}}
+{{- define "fleet.chartEnv" -}}
 - name: SERVICE_NAME
   value: {{ include "fleet.serviceName" . | quote }}
 - name: SERVICE_VERSION
@@ -142,6 +151,9 @@ only to be expanded into OTEL_RESOURCE_ATTRIBUTES, which the OpenTelemetry SDK r
   mountPath: {{ .Values.signingKeys.mountPath }}
   readOnly: true
 {{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "fleet.volumes" -}}
@@ -162,6 +174,9 @@ only to be expanded into OTEL_RESOURCE_ATTRIBUTES, which the OpenTelemetry SDK r
     secretName: {{ tpl .Values.signingKeys.existingSecret . }}
     defaultMode: 0440
 {{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{/* The migrate container: same image, environment, mounts and hardening as the service, so
@@ -173,10 +188,47 @@ only to be expanded into OTEL_RESOURCE_ATTRIBUTES, which the OpenTelemetry SDK r
   command: ["python", "-m", {{ include "fleet.serviceName" . | quote }}, "migrate"]
   env:
     {{- include "fleet.env" . | nindent 4 }}
+  {{- with .Values.extraEnvFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   securityContext:
     {{- include "fleet.containerSecurityContext" . | nindent 4 }}
   resources:
     {{- toYaml .Values.migrations.resources | nindent 4 }}
   volumeMounts:
     {{- include "fleet.volumeMounts" . | nindent 4 }}
+{{- end -}}
+
+{{/* Where and how every pod of the service is scheduled and pulled: the service's pods, the
+migration hook Job and the smoke test. */}}
+{{- define "fleet.podPlacement" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ if kindIs "string" . }}{{ . }}{{ else }}{{ .name }}{{ end }}
+  {{- end }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Affinity of the one-shot pods (migration Job, smoke test): only the node part of `affinity`.
+Pod (anti-)affinity terms describe the service's replicas; on a one-shot pod a required
+anti-affinity term would keep it off every node that runs the service. */}}
+{{- define "fleet.oneShotAffinity" -}}
+{{- with .Values.affinity.nodeAffinity }}
+affinity:
+  nodeAffinity:
+    {{- toYaml . | nindent 4 }}
+{{- end }}
 {{- end -}}
