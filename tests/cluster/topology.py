@@ -48,7 +48,7 @@ CHECK_FALL = 2
 CHECK_RISE = 2
 #: The replicas keep serving this long after SIGTERM with readiness failing (the proxy's detection
 #: time above plus a margin), like the chart's preStop sleep in a cluster.
-DRAIN_DELAY_S = 1.5
+DRAIN_DELAY_S = 3.0
 #: How long one replica may take to stop after SIGTERM (drain delay, in-flight work, lifespan).
 STOP_TIMEOUT_S = 20.0
 #: Granian's event loop: ``auto`` (uvloop when installed), ``asyncio`` or ``uvloop``.

@@ -89,6 +89,11 @@ def _install_drain_hook(runtime: Runtime) -> None:
         log.warning("drain_hook_unavailable")
 
 
+def _loop_name() -> str:
+    """Which event loop serves (``asyncio`` or ``uvloop``): Granian picks uvloop when it is installed."""
+    return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+
 def _freeze_startup_objects() -> None:
     """Move what start-up built (the app, its routes and OpenAPI schema, modules, pools) out of GC.
 
@@ -145,7 +150,7 @@ def kit_lifespan(
             _install_drain_hook(runtime)
             _freeze_startup_objects()
             runtime.health.started = True
-            log.info("service_started", version=settings.service_version)
+            log.info("service_started", version=settings.service_version, loop=_loop_name())
             yield
             runtime.health.draining = True
             log.info("service_stopping", in_flight=runtime.in_flight)
