@@ -202,7 +202,7 @@ class Harness:
             if process.poll() is not None or time.monotonic() > deadline:
                 msg = f"port-forward to {service} did not open 127.0.0.1:{local}"
                 raise StepFailed(msg)
-            time.sleep(0.5)
+            time.sleep(0.1)
         return f"http://127.0.0.1:{local}"
 
     def stop_port_forwards(self) -> None:

@@ -5,7 +5,8 @@
 Appends {"tool", "argv", "stdin"} to the JSON-lines file $STANDIN_LOG and answers plausibly: versions,
 the clusters it created, port-forwards that accept connections, replica counts it was scaled to.
 Stand-ins, because a kind cluster cannot run on the machine that runs `make test` (no node image can
-be pulled); the real tools run in `make kind-test`. $STANDIN_FAIL makes the first command whose
+be pulled); the real tools run in `make kind-test`. $STANDIN_KIND_VERSION and $STANDIN_DOCKER_STORE
+(containerd, the default, or overlay2) change two answers. $STANDIN_FAIL makes the first command whose
 "tool argv..." line contains it exit 1, to test cleanup after a failure at that step.
 """
 
@@ -23,7 +24,7 @@ LOG = Path(os.environ["STANDIN_LOG"])
 STATE = LOG.with_suffix(".state.json")
 
 VERSIONS = {
-    ("kind", "version"): "kind v0.31.0 go1.25.5 linux/amd64",
+    ("kind", "version"): os.environ.get("STANDIN_KIND_VERSION", "kind v0.31.0 go1.25.5 linux/amd64"),
     ("helm", "version"): "v4.1.4+g05fa379",
     ("kubectl", "version"): "Client Version: v1.35.2\nKustomize Version: v5.7.1",
     ("uv", "--version"): "uv 0.13.9",
@@ -95,8 +96,10 @@ def kubectl(argv: list[str], current: dict[str, dict[str, int]]) -> str:
 def docker(argv: list[str], current: dict[str, dict[str, int]]) -> str:
     if argv[:2] == ["version", "--format"]:
         return "amd64" if "Arch" in argv[2] else "29.1.3"
-    if argv[:1] == ["info"]:
-        return '[["driver-type","io.containerd.snapshotter.v1"]]'
+    if argv[:1] == ["info"]:  # Docker 29's default: images kept in containerd
+        if os.environ.get("STANDIN_DOCKER_STORE", "containerd") == "containerd":
+            return '[["driver-type","io.containerd.snapshotter.v1"]]'
+        return '[["Backing Filesystem","extfs"],["Supports d_type","true"]]'
     if argv[:2] == ["image", "save"]:
         Path(option(argv, "-o")).write_bytes(b"image archive")
     return ""
@@ -110,7 +113,8 @@ def uv(argv: list[str], current: dict[str, dict[str, int]]) -> str:
 
 def main() -> None:
     tool, argv = sys.argv[1], sys.argv[2:]
-    stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    # Only a command told to read stdin does (`kubectl apply -f -`): build.sh's loop feeds its own.
+    stdin = sys.stdin.read() if "-" in argv and sys.stdin is not None else ""
     with LOG.open("a") as record:
         record.write(json.dumps({"tool": tool, "argv": argv, "stdin": stdin}) + "\n")
     fail = os.environ.get("STANDIN_FAIL")

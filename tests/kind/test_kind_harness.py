@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import threading
@@ -121,7 +122,14 @@ def test_the_cluster_has_workers_for_spread_and_scale():
     assert [n["role"] for n in cluster["nodes"]].count("worker") >= 2
 
 
-def test_kind_scripts_are_shellcheck_clean():
-    scripts = sorted(str(p) for p in (ROOT / "scripts" / "kind").glob("*.sh"))
+def test_the_image_scripts_and_ci_entry_point_are_shellcheck_clean():
+    scripts = [*sorted(str(p) for p in (ROOT / "scripts" / "images").glob("*.sh")), ".ci/run"]
     done = subprocess.run(["shellcheck", "-x", *scripts], capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_cluster_pins_its_node_image_by_digest():
+    cluster = yaml.safe_load((ROOT / "tests" / "kind" / "cluster.yaml").read_text())
+    images = {node.get("image", "") for node in cluster["nodes"]}
+    assert len(images) == 1
+    assert re.fullmatch(r"kindest/node:v1\.35\.\d+@sha256:[0-9a-f]{64}", images.pop())
