@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -133,3 +134,23 @@ def test_the_cluster_pins_its_node_image_by_digest():
     images = {node.get("image", "") for node in cluster["nodes"]}
     assert len(images) == 1
     assert re.fullmatch(r"kindest/node:v1\.35\.\d+@sha256:[0-9a-f]{64}", images.pop())
+
+
+DIGEST = r"@sha256:[0-9a-f]{64}"
+
+
+@pytest.mark.parametrize("component", ["postgresql", "otelCollector", "jaeger", "prometheus"])
+def test_every_dev_stack_image_is_pinned_by_digest(component):
+    values = yaml.safe_load((ROOT / "charts" / "fleet" / "values.yaml").read_text())
+    assert re.fullmatch(rf"[\w./-]+:[\w.-]+{DIGEST}", values[component]["image"])
+
+
+def test_the_base_images_are_pinned_by_digest_and_renovate_keeps_every_pin_current():
+    dockerfile = (ROOT / "base-image" / "Dockerfile").read_text()
+    for arg in ("PYTHON_IMAGE", "UV_IMAGE"):
+        assert re.search(rf"^ARG {arg}=[\w./-]+:[\w.-]+{DIGEST}$", dockerfile, re.MULTILINE), arg
+    config = json.loads((ROOT / "renovate.json").read_text())
+    managed = {path for rule in config["customManagers"] for path in rule["managerFilePatterns"]}
+    assert {"/^tests/kind/cluster\\.yaml$/", "/^charts/fleet/values\\.yaml$/", "/^base-image/Dockerfile$/"} <= managed
+    assert "github-actions" in config["enabledManagers"]
+    assert config["pinDigests"] is True
