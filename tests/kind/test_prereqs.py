@@ -134,7 +134,6 @@ def test_the_installer_puts_pinned_helm_and_kubectl_into_a_tools_dir_without_roo
     for tool, found in (("npm", npm), ("node", node)):
         (bin_dir / tool).symlink_to(found)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin"}
-    env.pop("HOME", None) if os.geteuid() != 0 else env.update(HOME=str(open_dir))
     dest = open_dir / "tools"
     argv = [sys.executable, "scripts/tools/install.py", "k8s", "--dest", str(dest)]
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
