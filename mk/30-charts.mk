@@ -4,19 +4,21 @@ CHART_VALUES := values.yaml values-kind.yaml values-production.yaml
 CHARTS_OUT := $(CURDIR)/.tools/rendered
 # kubernetes-validate ships schemas up to 1.37; we validate against the release we target.
 K8S_VERSION ?= 1.35.0
-# The installer lives beside the repository (../shared), here and in CI on this machine;
-# GitHub Actions installs helm and kubectl with setup actions instead.
-SHARED_DIR ?= $(CURDIR)/../shared
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := UV_PYTHON_DOWNLOADS=never uvx --from checkov==$(CHECKOV_VERSION) checkov
 
+# helm and kubectl: the user's own when the versions fit, else installed without root into .tools/bin
+# (Linux x86-64) by scripts/tools/install.py; elsewhere a clear error names the version needed.
+.PHONY: k8s-tools
+k8s-tools: ## helm >= 4.0 and kubectl >= 1.34: yours if they fit, else into .tools/bin (no root; Linux x86-64).
+	$(PY) python scripts/tools/install.py k8s
+
+.PHONY: promtool
+promtool: ## Check promtool (make chart-rules needs it); never installs system packages.
+	$(PY) python scripts/tools/prereqs.py rules
+
 .PHONY: tools
-tools: ## Install helm v4 and kubectl into .tools/bin (when missing) and promtool (Debian's prometheus).
-	@if command -v helm >/dev/null && command -v kubectl >/dev/null && helm version --short | grep -q '^v4'; then \
-	  echo "helm $$(helm version --short) and kubectl: present"; \
-	else $(SHARED_DIR)/tools/install-k8s-tools $(TOOLS_BIN); fi
-	@if command -v promtool >/dev/null; then echo "promtool: present"; \
-	else apt-get update && apt-get install -y --no-install-recommends prometheus; fi
+tools: k8s-tools promtool ## Every tool of the chart tier: helm and kubectl (installed when missing), promtool (checked).
 
 .PHONY: chart-deps
 chart-deps: tools ## Package the generic chart into the umbrella chart (helm dependency build).
@@ -58,12 +60,16 @@ chart-pytest: chart-deps ## pytest over rendered manifests (hardening, probes, b
 test-charts: chart-lint chart-validate chart-checkov chart-rules chart-pytest ## Every chart check that runs without a cluster.
 
 .PHONY: shellcheck
-shellcheck: ## shellcheck the kind and chart scripts.
-	$(PY) shellcheck -x scripts/kind/*.sh
+shellcheck: ## shellcheck the image scripts and CI's entry point.
+	$(PY) shellcheck -x scripts/images/*.sh .ci/run
+
+.PHONY: kind-check
+kind-check: ## The prerequisites of kind-test by version (docker, kind, helm, kubectl, uv, Python 3.13).
+	python3 scripts/tools/prereqs.py kind
 
 .PHONY: kind-test
-kind-test: tools ## kind cluster, images, install, e2e, traces, metrics, restart and scale; needs Docker and kind.
-	scripts/kind/kind-test.sh
+kind-test: sync k8s-tools ## kind cluster, images, install, e2e, traces, metrics, restart and scale (scripts/kind/kind_test.py).
+	$(PY) python scripts/kind/kind_test.py run
 
 TEST_TARGETS += test-charts
 LINT_TARGETS += shellcheck

@@ -2,9 +2,12 @@
 # as containers. Scripts live in scripts/images/, checks in tests/images/.
 #
 # Two ways to build the same Dockerfiles:
-#   make images          on the official python and uv images (pinned in base-image/Dockerfile)
-#   make images-debian   on a Python base made from Debian trixie packages (no registry pulls);
-#                        what CI here runs, since this machine cannot pull images
+#   make images          on the official python and uv images (pinned by digest in base-image/Dockerfile)
+#   make images-debian   on a Python base made from Debian trixie packages (no registry pulls, needs
+#                        root for debootstrap); only where asked: FLEET_IMAGES_BASE=debian, which the
+#                        CI of a machine that cannot pull images sets (.ci/run)
+# DOCKER_BUILD_NETWORK=host gives build steps the host's network (an engine with no bridge); it is
+# off for `make images` unless set, and the Debian path sets it (DEBIAN_BUILD_NETWORK).
 # EXTRA_CA_BUNDLE=<pem> hands extra CA certificates to every download of a build (networks that
 # intercept TLS); it is off unless set.
 IMAGE_PREFIX ?= fleet
@@ -13,6 +16,9 @@ UV_IMAGE_VERSION ?= 0.13.0
 DEBIAN_PYTHON_IMAGE ?= $(IMAGE_PREFIX)/python:3.13-trixie
 DEBIAN_UV_IMAGE ?= $(IMAGE_PREFIX)/uv:$(UV_IMAGE_VERSION)
 EXTRA_CA_BUNDLE ?=
+DEBIAN_BUILD_NETWORK ?= host
+# official (default): make images on the pinned official images; debian: the Debian path.
+FLEET_IMAGES_BASE ?= official
 CHECKOV_VERSION ?= 3.3.30
 IMAGES_DOCKERFILES := base-image/Dockerfile base-image/debian/uv.Dockerfile $(wildcard services/*/Dockerfile)
 # Generous credential-route limits: the e2e suite registers many users from one address.
@@ -39,7 +45,8 @@ images: ## Build the base and every service image on the pinned official python/
 
 .PHONY: images-debian
 images-debian: base-image-debian ## Build the base and every service image on the Debian-built base.
-	PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) bash scripts/images/build.sh
+	PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) DOCKER_BUILD_NETWORK=$(DEBIAN_BUILD_NETWORK) \
+		bash scripts/images/build.sh
 
 .PHONY: images-lint
 images-lint: ## hadolint (.hadolint.yaml) and checkov's Dockerfile checks over every Dockerfile.
@@ -64,22 +71,30 @@ fleet-containers-down: ## Remove the fleet's containers and drop their databases
 # CI on a TLS-intercepting network builds; it is said out loud. FLEET_CI_IMAGES=0 (the switch .ci/run
 # reads too) skips the whole tier, loudly, on machines with no Docker.
 IMAGES_CA_BUNDLE = $(or $(EXTRA_CA_BUNDLE),$(SSL_CERT_FILE))
+ifeq ($(FLEET_IMAGES_BASE),debian)
+IMAGES_BUILD := images-debian
+IMAGES_TEST_ENV := PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) DOCKER_BUILD_NETWORK=$(DEBIAN_BUILD_NETWORK)
+else ifeq ($(FLEET_IMAGES_BASE),official)
+IMAGES_BUILD := images
+IMAGES_TEST_ENV :=
+else
+$(error FLEET_IMAGES_BASE=$(FLEET_IMAGES_BASE): expected official (the pinned official images) or debian)
+endif
 .PHONY: test-images
-test-images: ## Debian-path images, the fleet in containers, tests/e2e against it, tests/images; clean up.
+test-images: ## Build the images (FLEET_IMAGES_BASE: official or debian), run the fleet in containers, tests/e2e and tests/images against it.
 ifeq ($(FLEET_CI_IMAGES),0)
 	@echo "test-images: SKIPPED (FLEET_CI_IMAGES=0): no image was built or tested"
 else
+	@echo "test-images: building on the $(FLEET_IMAGES_BASE) base images (make $(IMAGES_BUILD))"
 	@if [[ -z "$(EXTRA_CA_BUNDLE)" && -n "$(SSL_CERT_FILE)" ]]; then \
 		echo "test-images: EXTRA_CA_BUNDLE unset; the builds trust SSL_CERT_FILE=$(SSL_CERT_FILE)"; fi
-	$(MAKE) images-debian EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)"
+	$(MAKE) $(IMAGES_BUILD) EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)"
 	$(MAKE) fleet-containers-down
 	status=0; \
 	$(MAKE) fleet-containers-up || status=$$?; \
 	if [[ $$status == 0 ]]; then \
-		eval "export $$($(FLEET_CONTAINERS) urls | tr '\n' ' ')"; \
-		$(PY) pytest tests/e2e -m "not fleet" || status=$$?; \
-		PYTHON_IMAGE=$(DEBIAN_PYTHON_IMAGE) UV_IMAGE=$(DEBIAN_UV_IMAGE) \
-			EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)" $(PY) pytest tests/images || status=$$?; \
+		$(PY) python scripts/e2e_against.py $$($(FLEET_CONTAINERS) urls) || status=$$?; \
+		$(IMAGES_TEST_ENV) EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)" $(PY) pytest tests/images || status=$$?; \
 		$(PY) python scripts/images/measure.py --runs 1 || status=$$?; \
 	fi; \
 	$(MAKE) fleet-containers-down || status=$$?; \
@@ -92,5 +107,6 @@ images-clean: ## Remove the fleet images and the cached Debian root filesystem.
 	rm -rf .cache/images
 
 LINT_TARGETS += images-lint
-# The images tier needs root (docker.io, dockerd, debootstrap), as CI here has; ~4 min cold, ~2 warm.
+# The images tier needs a Docker engine; the Debian path also needs root (debootstrap, dockerd), as CI
+# here has (~4 min cold, ~2 warm). FLEET_CI_IMAGES=0 skips it, loudly.
 TEST_TARGETS += test-images

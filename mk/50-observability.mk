@@ -4,9 +4,10 @@
 PROMETHEUS_BIN ?= /usr/bin/prometheus
 
 .PHONY: prometheus
-prometheus: ## Install Debian's prometheus (prometheus + promtool) when missing.
+prometheus: ## Check prometheus + promtool; only root (CI here) installs Debian's package when missing.
 	@if [[ -x $(PROMETHEUS_BIN) ]] && command -v promtool >/dev/null; then echo "prometheus: present"; \
-	else apt-get update && apt-get install -y --no-install-recommends prometheus; fi
+	elif [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then apt-get update && apt-get install -y --no-install-recommends prometheus; \
+	else echo "prometheus: need $(PROMETHEUS_BIN) and promtool, Prometheus >= 2.42 (Debian/Ubuntu: sudo apt-get install prometheus; macOS: brew install prometheus, then PROMETHEUS_BIN=\$$(command -v prometheus))" >&2; exit 1; fi
 
 .PHONY: test-observability
 test-observability: prometheus ## Local fleet -> OTLP receiver and Prometheus: traces, logs, metrics, dashboard/rules names.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import subprocess
 import sys
 import threading
@@ -121,7 +123,34 @@ def test_the_cluster_has_workers_for_spread_and_scale():
     assert [n["role"] for n in cluster["nodes"]].count("worker") >= 2
 
 
-def test_kind_scripts_are_shellcheck_clean():
-    scripts = sorted(str(p) for p in (ROOT / "scripts" / "kind").glob("*.sh"))
+def test_the_image_scripts_and_ci_entry_point_are_shellcheck_clean():
+    scripts = [*sorted(str(p) for p in (ROOT / "scripts" / "images").glob("*.sh")), ".ci/run"]
     done = subprocess.run(["shellcheck", "-x", *scripts], capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_cluster_pins_its_node_image_by_digest():
+    cluster = yaml.safe_load((ROOT / "tests" / "kind" / "cluster.yaml").read_text())
+    images = {node.get("image", "") for node in cluster["nodes"]}
+    assert len(images) == 1
+    assert re.fullmatch(r"kindest/node:v1\.35\.\d+@sha256:[0-9a-f]{64}", images.pop())
+
+
+DIGEST = r"@sha256:[0-9a-f]{64}"
+
+
+@pytest.mark.parametrize("component", ["postgresql", "otelCollector", "jaeger", "prometheus"])
+def test_every_dev_stack_image_is_pinned_by_digest(component):
+    values = yaml.safe_load((ROOT / "charts" / "fleet" / "values.yaml").read_text())
+    assert re.fullmatch(rf"[\w./-]+:[\w.-]+{DIGEST}", values[component]["image"])
+
+
+def test_the_base_images_are_pinned_by_digest_and_renovate_keeps_every_pin_current():
+    dockerfile = (ROOT / "base-image" / "Dockerfile").read_text()
+    for arg in ("PYTHON_IMAGE", "UV_IMAGE"):
+        assert re.search(rf"^ARG {arg}=[\w./-]+:[\w.-]+{DIGEST}$", dockerfile, re.MULTILINE), arg
+    config = json.loads((ROOT / "renovate.json").read_text())
+    managed = {path for rule in config["customManagers"] for path in rule["managerFilePatterns"]}
+    assert {"/^tests/kind/cluster\\.yaml$/", "/^charts/fleet/values\\.yaml$/", "/^base-image/Dockerfile$/"} <= managed
+    assert "github-actions" in config["enabledManagers"]
+    assert config["pinDigests"] is True
