@@ -42,11 +42,13 @@ def test_the_default_limit_is_429_problem_json_with_retry_after_per_user(tight, 
 
 
 def test_credential_routes_have_a_strict_limit_per_address(tight):
-    email = f"rl-{uuid.uuid4().hex[:10]}@example.com"
-    support.remember(email)
+    # a different e-mail each time: the per-account throttle must not be what answers here
+    emails = [f"rl-{uuid.uuid4().hex[:10]}@example.com" for _ in range(6)]
+    for email in emails:
+        support.remember(email)
     with httpx.Client(base_url=tight.url("identity"), timeout=15) as http:
         answers = [
-            http.post("/v1/sessions", json={"email": email, "password": "wrong password here"}) for _ in range(6)
+            http.post("/v1/sessions", json={"email": email, "password": "wrong password here"}) for email in emails
         ]
     statuses = [r.status_code for r in answers]
     TALLY.add("rate_limit_requests", len(answers))

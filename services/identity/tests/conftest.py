@@ -14,7 +14,7 @@ from identity.app import MIGRATIONS, create_app
 from identity.features.account.register.command import RegisterAccount
 from identity.features.account.register.handler import AccountRegistered, register_account
 from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import LoggedIn
+from identity.features.session.login.handler import LoggedIn, LoginLimits
 from identity.features.session.login.handler import log_in as log_in_handler
 from identity.passwords import Passwords
 from identity.tokens import KeyRing, generate_keys
@@ -56,6 +56,8 @@ async def client(app_env: None) -> AsyncIterator[AsyncTestClient]:  # type: igno
 # Data built through the slices' own handlers -----------------------------------------------
 
 PASSWORD = "correct horse battery"
+#: Generous enough that tests logging in often are never held (the throttle has its own tests).
+LOGIN_LIMITS = LoginLimits(budget=1000, window_s=60, backoff_s=0)
 
 
 @pytest.fixture
@@ -81,6 +83,7 @@ def log_in(pool: KitPool, passwords: Passwords, keyring: KeyRing):
             passwords=passwords,
             keyring=keyring,
             refresh_ttl_s=refresh_ttl_s,
+            limits=LOGIN_LIMITS,
         )
         assert isinstance(outcome, LoggedIn)
         return outcome

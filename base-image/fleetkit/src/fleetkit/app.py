@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -31,6 +32,7 @@ from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
+from fleetkit.unmatched import unmatched_aware
 
 __all__ = ["Slice", "create_service_app"]
 
@@ -75,6 +77,10 @@ def create_service_app(
     configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
     versions = load_migrations(migrations)
     runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
+    handlers = exception_handlers()
+    # 404/405 for unknown routes are raised by Litestar's router, before any route middleware:
+    # the app-level handler counts, limits and traces them (fleetkit.unmatched).
+    handlers[HTTPException] = unmatched_aware(runtime, handlers[HTTPException])
     docs = Router(
         path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
     )
@@ -83,7 +89,7 @@ def create_service_app(
         plugins=[StrictStructSchemaPlugin(), *slices],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
         dependencies={**kit_dependencies(runtime), **(dependencies or {})},
-        exception_handlers=exception_handlers(),
+        exception_handlers=handlers,
         lifespan=[kit_lifespan(hooks, keys_factory)],
         state=State({"runtime": runtime}),
         request_max_body_size=settings.max_body_bytes,

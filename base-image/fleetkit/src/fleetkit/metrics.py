@@ -174,6 +174,11 @@ class Metrics:
         )
         self.jwks_refreshes = Counter("auth_jwks_refreshes", "JWKS fetches.", ("outcome",), registry=r)
         self.auth_failures = Counter("auth_failures", "Rejected credentials.", ("reason",), registry=r)
+        self.token_verifications = Counter(
+            "auth_token_verifications",
+            "Bearer tokens not seen before, checked against the signing keys (a signature check each).",
+            registry=r,
+        )
         self.rate_limited = Counter(
             "rate_limit_rejections",
             "Requests refused by the rate limiter.",

@@ -74,23 +74,51 @@ _UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
 )
 
 
+#: What ``_scan_headers`` returns as the token when the request has two Authorization headers.
+_TWO_AUTHORIZATIONS = "two Authorization headers"
+_TWO_AUTHORIZATIONS_REFUSAL: _Refusal = (
+    400,
+    msgspec.json.encode(
+        Problem(
+            title="Bad Request",
+            status=400,
+            detail="Authorization: send exactly one Authorization header.",
+        )
+    ),
+    (),
+)
+
+
 def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
-    """One pass over the headers: the bearer token, whether a trace context came, the body's media type."""
+    """One pass over the headers: the bearer token, whether a trace context came, the body's media type.
+
+    The media type is None when there is no body to check, and ``b""`` for a body sent with no
+    Content-Type at all (refused like a wrong one). Two Authorization headers give the token
+    ``_TWO_AUTHORIZATIONS``: which one a proxy or framework would pick is not something to guess.
+    """
     token = None
+    authorizations = 0
     traced = False
     content_type = None
-    has_body = True  # only an explicit Content-Length: 0 says there is no body to check
+    has_body = False  # a body comes with a non-zero Content-Length or with Transfer-Encoding
     for name, value in headers:
         if name == b"authorization":
+            authorizations += 1
             if value[:7].lower() == b"bearer ":
                 token = value[7:].decode("latin-1").strip()
         elif name in _TRACE_HEADERS:
             traced = True
         elif name == b"content-type":
             content_type = value
-        elif name == b"content-length" and value == b"0":
-            has_body = False
-    return token, traced, content_type if has_body else None
+        elif name == b"content-length":
+            has_body = value.strip() != b"0"
+        elif name == b"transfer-encoding":
+            has_body = True
+    if authorizations > 1:
+        token = _TWO_AUTHORIZATIONS
+    if not has_body:
+        return token, traced, None
+    return token, traced, content_type if content_type is not None else b""
 
 
 def _is_json(content_type: bytes) -> bool:
@@ -157,7 +185,7 @@ class KitMiddleware:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await _refuse_unprotected(scope, receive, send)
             return
         rt = self.rt
         spec = self.specs.get(id(scope["route_handler"])) or self._spec(scope)
@@ -175,13 +203,22 @@ class KitMiddleware:
             await send(message)
 
         try:
+            # A token not verified before costs a signature check: the client's address pays for
+            # it first, so a flood of junk tokens is answered 429 before any verification work.
             caller: Caller | AuthFailure | None = None
+            charged = False
+            refusal = None
             verifier = rt.verifier
-            if token is not None and verifier is not None:
+            if token is not None and verifier is not None and token is not _TWO_AUTHORIZATIONS:
                 caller = verifier.cached(token)
-                if caller is None:  # not seen before: verify it (may refresh keys)
-                    caller = await verifier.verify(token)
-            refusal = self._admit(scope, spec, caller, content_type)
+                if caller is None and not (spec.public and spec.rate_limit == "off"):  # probes need no caller
+                    refusal = self._limit(scope, spec.rate_limit, None)
+                    charged = True
+                    if refusal is None:
+                        rt.metrics.token_verifications.inc()
+                        caller = await verifier.verify(token)
+            if refusal is None:
+                refusal = self._admit(scope, spec, token, caller, content_type=content_type, charged=charged)
             if refusal is None and spec.rate_limit == "off":
                 await self.app(scope, receive, send_wrapper)
             elif refusal is None:
@@ -222,13 +259,37 @@ class KitMiddleware:
         return span, otel_context.attach(trace.set_span_in_context(span))
 
     def _admit(
-        self, scope: Any, spec: RouteSpec, caller: Caller | AuthFailure | None, content_type: bytes | None
+        self,
+        scope: Any,
+        spec: RouteSpec,
+        token: str | None,
+        caller: Caller | AuthFailure | None,
+        *,
+        content_type: bytes | None,
+        charged: bool,
     ) -> _Refusal | None:
-        """Authenticate, check the body's media type and rate-limit: None to proceed, else the problem."""
+        """Rate-limit, authenticate and check the body's media type: None to proceed, else the problem.
+
+        Every request spends a token of the limiter before it can be refused for anything else,
+        so failed authentication counts against the caller: a verified caller's own bucket on
+        default routes, else the client address's. A request whose new token was charged to the
+        address (``charged``) before verification is charged again only to a valid token's user.
+        """
         rt = self.rt
+        policy = spec.rate_limit
         if isinstance(caller, Caller):
             scope["user"] = caller
-        elif not spec.public:
+            if policy == "default" or not charged:
+                refusal = self._limit(scope, policy, caller)
+                if refusal is not None:
+                    return refusal
+        elif not charged:
+            refusal = self._limit(scope, policy, None)
+            if refusal is not None:
+                return refusal
+        if token is _TWO_AUTHORIZATIONS:
+            return _TWO_AUTHORIZATIONS_REFUSAL
+        if not spec.public and not isinstance(caller, Caller):
             reason = caller if caller is not None else AuthFailure.MISSING
             rt.metrics.auth_failures.labels(reason.value).inc()
             if reason is AuthFailure.KEYS_UNAVAILABLE:
@@ -236,19 +297,36 @@ class KitMiddleware:
             return _MISSING_REFUSAL if reason is AuthFailure.MISSING else _INVALID_REFUSAL
         if content_type is not None and scope["method"] in _BODY_METHODS and not _is_json(content_type):
             return _UNSUPPORTED_MEDIA_REFUSAL
-        policy = spec.rate_limit
+        return None
+
+    def _limit(self, scope: Any, policy: str, caller: Caller | None) -> _Refusal | None:
+        """Take one token: the user's on default routes with a verified caller, else the address's."""
+        rt = self.rt
         if policy == "off":
             return None
         if policy == "strict":
-            wait = rt.strict_limiter.take(_client(scope))
-        elif isinstance(caller, Caller):
+            wait = rt.strict_limiter.take(rt.clients.of(scope))
+        elif caller is not None:
             wait = rt.limiter.take(caller.user_id)
         else:
-            wait = rt.limiter.take("a:" + _client(scope))
+            wait = rt.limiter.take("a:" + rt.clients.of(scope))
         if wait:
             rt.metrics.rate_limited.labels(policy).inc()
             return (429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
         return None
+
+
+async def _refuse_unprotected(scope: Any, receive: Any, send: Any) -> None:
+    """A WebSocket (or any non-HTTP scope) is refused: the kit cannot authenticate, limit or meter it.
+
+    Closing before accepting makes the server answer the handshake with 403. Other scope kinds
+    get no answer at all (the lifespan never reaches a route's middleware).
+    """
+    if scope["type"] == "websocket":
+        message = await receive()
+        if message.get("type") == "websocket.connect":
+            await send({"type": "websocket.close", "code": 1008, "reason": "not served by this service"})
+    log.warning("unprotected_scope_refused", scope_type=str(scope["type"])[:32])
 
 
 def _end_span(started: _Span, method: str, template: str, status: int) -> None:
@@ -261,8 +339,3 @@ def _end_span(started: _Span, method: str, template: str, status: int) -> None:
             span.set_status(trace.StatusCode.ERROR)
     span.end()
     otel_context.detach(ctx_token)  # type: ignore[arg-type]
-
-
-def _client(scope: Any) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "-"

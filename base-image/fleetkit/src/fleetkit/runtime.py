@@ -14,6 +14,7 @@ from opentelemetry import trace
 
 from fleetkit.auth import KeySource, TokenVerifier
 from fleetkit.metrics import Metrics
+from fleetkit.proxies import ClientAddresses, parse_networks
 from fleetkit.ratelimit import TokenBuckets
 from fleetkit.settings import KitSettings
 from fleetkit.tasks import BackgroundTasks
@@ -38,6 +39,7 @@ class Health:
 
 class Runtime:
     __slots__ = (
+        "clients",
         "health",
         "http",
         "in_flight",
@@ -67,6 +69,7 @@ class Runtime:
             burst=settings.rate_limit_strict_burst,
             max_keys=settings.rate_limit_max_keys,
         )
+        self.clients = ClientAddresses(parse_networks(settings.trusted_proxies), settings.trusted_proxy_header)
         self.tasks = BackgroundTasks(settings.background_tasks_max)
         self.in_flight = 0
         self.metrics.in_flight.set_function(lambda: self.in_flight)

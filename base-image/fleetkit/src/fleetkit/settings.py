@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from fleetkit.proxies import parse_networks
+
 __all__ = [
     "KitSettings",
     "SettingsError",
@@ -88,6 +90,20 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         float, msgspec.Meta(gt=0, description="Requests/s per client on credential routes.")
     ] = 1.0
     rate_limit_strict_burst: Annotated[int, msgspec.Meta(ge=1, description="Burst on credential routes.")] = 10
+    trusted_proxies: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^[0-9A-Fa-f:.,/\s]*$",
+            description=(
+                "Comma-separated CIDR networks of your proxies (the ingress controller's pods); only"
+                " from these peers is the client address read from the forwarded header. Empty trusts none."
+            ),
+        ),
+    ] = ""
+    trusted_proxy_header: Annotated[
+        Literal["x-forwarded-for", "forwarded"],
+        msgspec.Meta(description="The one header your trusted proxies write the client address to."),
+    ] = "x-forwarded-for"
     rate_limit_max_keys: Annotated[
         int,
         msgspec.Meta(ge=100, description="Clients tracked at once; the least recent are forgotten."),
@@ -148,6 +164,13 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         int, msgspec.Meta(ge=1, le=100_000, description="Most background tasks alive at once.")
     ] = 256
 
+    def __post_init__(self) -> None:
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            msg = f"TRUSTED_PROXIES is invalid: {exc}"
+            raise ValueError(msg) from None
+
 
 def env_name(field: str) -> str:
     return field.upper()
@@ -165,7 +188,9 @@ def load_settings[T: KitSettings](cls: type[T], environ: Mapping[str, str]) -> T
     except msgspec.ValidationError as exc:
         text = str(exc)
         match = _PATH_FIELD.search(text)
-        if match is None:
+        if match is None and text.startswith(tuple(env_name(f) + " " for f in cls.__struct_fields__)):
+            msg = text  # a check across the whole Struct (__post_init__): it names the variable itself
+        elif match is None:
             missing = re.search(r"missing required field `(\w+)`", text)
             field = missing.group(1) if missing else "?"
             msg = f"{env_name(field)} is required but not set"

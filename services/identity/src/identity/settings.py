@@ -23,3 +23,21 @@ class IdentitySettings(KitSettings, frozen=True, kw_only=True):
     identity_refresh_token_ttl_s: Annotated[
         int, msgspec.Meta(ge=3600, le=31_536_000, description="Lifetime of a refresh token.")
     ] = 1_209_600
+    identity_login_budget: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=1000, description="Login attempts per account per window, across every replica."),
+    ] = 10
+    identity_login_window_s: Annotated[
+        int,
+        msgspec.Meta(
+            ge=10, le=86_400, description="Seconds of a login budget's window; the count starts over after it."
+        ),
+    ] = 900
+    identity_login_backoff_s: Annotated[
+        float,
+        msgspec.Meta(
+            ge=0,
+            le=3600,
+            description="Hold after an account's first attempt in a window; doubles with each further one.",
+        ),
+    ] = 1.0

@@ -4,7 +4,7 @@ import time
 
 from fleetkit.db import KitPool
 from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, LoggedIn, log_in
+from identity.features.session.login.handler import BadCredentials, LoggedIn, LoginLimits, log_in
 from identity.passwords import Passwords
 from identity.tokens import KeyRing
 
@@ -12,7 +12,14 @@ PASSWORD = "correct horse battery"
 
 
 async def _attempt(pool, passwords, keyring, email: str, password: str):
-    return await log_in(LogIn(email, password), pool=pool, passwords=passwords, keyring=keyring, refresh_ttl_s=3600)
+    return await log_in(
+        LogIn(email, password),
+        pool=pool,
+        passwords=passwords,
+        keyring=keyring,
+        refresh_ttl_s=3600,
+        limits=LoginLimits(budget=1000, window_s=60, backoff_s=0),
+    )
 
 
 async def test_the_right_password_yields_an_access_and_a_refresh_token(

@@ -1,19 +1,41 @@
-"""Log in: one answer and similar timing whether the e-mail is unknown or the password wrong."""
+"""Log in: one answer and similar timing whether the e-mail is unknown or the password wrong.
+
+Guessing is limited per account, in identity's database so that every replica and every source
+address draws on one budget. Each attempt is counted before its password is checked (so
+concurrent guesses cannot slip past the count): the k-th attempt of a window holds the account
+for ``backoff_s * 2**(k-1)`` seconds, and the ``budget``-th holds it until the window ends. A
+held attempt is answered ``Held`` without touching the password. A successful login clears the
+count. Nothing is permanent: when the window is over, the next attempt starts a fresh one.
+Unknown e-mails go through exactly the same steps (and still cost a hash when admitted), so the
+answers and their timing say nothing about which accounts exist.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import unicodedata
+from datetime import datetime, timedelta
 
 import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from identity.features.session.login.command import LogIn
-from identity.features.session.login.queries import SELECT_ACCOUNT_CREDENTIALS
+from identity.features.session.login.queries import (
+    DELETE_STALE_THROTTLES,
+    DELETE_THROTTLE,
+    INSERT_THROTTLE,
+    SELECT_ACCOUNT_CREDENTIALS,
+    SELECT_THROTTLE,
+    UPDATE_THROTTLE,
+)
 from identity.passwords import Passwords
 from identity.session_store import issue_refresh_token
 from identity.tokens import KeyRing
+
+#: Doubling stops here: 2**30 seconds is beyond any window the settings allow.
+_MAX_DOUBLINGS = 30
 
 
 class LoggedIn(msgspec.Struct, frozen=True):
@@ -26,13 +48,88 @@ class BadCredentials(msgspec.Struct, frozen=True):
     pass
 
 
+class Held(msgspec.Struct, frozen=True):
+    """Too many recent attempts for this e-mail; try again in ``retry_after_s`` seconds."""
+
+    retry_after_s: float
+
+
+class LoginLimits(msgspec.Struct, frozen=True):
+    """The per-account budget (IDENTITY_LOGIN_* settings)."""
+
+    budget: int
+    window_s: float
+    backoff_s: float
+
+
+class Attempts(msgspec.Struct, frozen=True):
+    """One key's row of ``login_throttle``."""
+
+    attempts: int
+    window_started_at: datetime
+    held_until: datetime
+
+
+def account_key(email: str) -> bytes:
+    """What the throttle is keyed by: a digest of the normalised e-mail, never the e-mail itself."""
+    return hashlib.sha256(b"fleet-login-throttle\x00" + email.encode("utf-8", "surrogatepass")).digest()
+
+
+def next_attempts(prior: Attempts | None, now: datetime, limits: LoginLimits) -> Attempts | Held:
+    """The state after admitting one more attempt at ``now``, or Held when the account is held."""
+    if prior is not None and prior.held_until > now:
+        return Held(retry_after_s=(prior.held_until - now).total_seconds())
+    window = timedelta(seconds=limits.window_s)
+    if prior is None or prior.window_started_at + window <= now:
+        count, started = 1, now
+    else:
+        count, started = prior.attempts + 1, prior.window_started_at
+    window_end = started + window
+    if count >= limits.budget:
+        held_until = window_end
+    else:
+        backoff = limits.backoff_s * 2 ** min(count - 1, _MAX_DOUBLINGS)
+        held_until = min(window_end, now + timedelta(seconds=backoff))
+    return Attempts(attempts=count, window_started_at=started, held_until=held_until)
+
+
+async def _admit(pool: KitPool, key: bytes, now: datetime, limits: LoginLimits) -> Held | None:
+    """Count one attempt in the database; Held when the account is held or a concurrent attempt won."""
+    row = await pool.fetchrow(SELECT_THROTTLE, key)
+    prior = Attempts(row["attempts"], row["window_started_at"], row["held_until"]) if row else None
+    state = next_attempts(prior, now, limits)
+    if isinstance(state, Held):
+        return state
+    if prior is None:
+        await pool.execute(DELETE_STALE_THROTTLES, now - timedelta(seconds=limits.window_s), now)
+        done = await pool.execute(INSERT_THROTTLE, key, state.attempts, state.window_started_at, state.held_until)
+    else:
+        done = await pool.execute(
+            UPDATE_THROTTLE,
+            key,
+            state.attempts,
+            state.window_started_at,
+            state.held_until,
+            prior.attempts,
+            prior.window_started_at,
+        )
+    if done.endswith(" 0"):  # another replica counted an attempt for this key in between
+        return Held(retry_after_s=max(1.0, (state.held_until - now).total_seconds()))
+    return None
+
+
 async def log_in(
-    cmd: LogIn, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int
-) -> LoggedIn | BadCredentials:
+    cmd: LogIn, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int, limits: LoginLimits
+) -> LoggedIn | BadCredentials | Held:
     email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
+    key = account_key(email)
+    held = await _admit(pool, key, utcnow(), limits)
+    if held is not None:
+        return held
     row = await pool.fetchrow(SELECT_ACCOUNT_CREDENTIALS, email)
     if not await passwords.verify_or_burn(row["password_hash"] if row else None, cmd.password) or row is None:
         return BadCredentials()
+    await pool.execute(DELETE_THROTTLE, key)
     refresh = await issue_refresh_token(
         pool, account_id=row["id"], family_id=new_id(), now=utcnow(), ttl_s=refresh_ttl_s
     )

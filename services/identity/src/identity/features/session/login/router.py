@@ -7,9 +7,10 @@ from litestar.params import JSONBody
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
+from fleetkit.ratelimit import retry_after
 from fleetkit.responses import Response
 from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, log_in
+from identity.features.session.login.handler import BadCredentials, Held, LoginLimits, log_in
 from identity.features.session.login.schema import LoginRequest, TokenPairResponse
 from identity.passwords import Passwords
 from identity.settings import IdentitySettings
@@ -22,7 +23,12 @@ from identity.tokens import KeyRing
     status_code=200,
     tags=["sessions"],
     summary="Log in with e-mail and password; returns an access and a refresh token.",
-    responses={401: problem_spec("Unknown e-mail or wrong password (indistinguishable).")},
+    responses={
+        401: problem_spec("Unknown e-mail or wrong password (indistinguishable)."),
+        429: problem_spec(
+            "Too many attempts for this e-mail (known or not) or from this address; retry after Retry-After."
+        ),
+    },
 )
 async def login(
     data: JSONBody[LoginRequest],
@@ -37,9 +43,21 @@ async def login(
         passwords=passwords,
         keyring=keyring,
         refresh_ttl_s=settings.identity_refresh_token_ttl_s,
+        limits=LoginLimits(
+            budget=settings.identity_login_budget,
+            window_s=settings.identity_login_window_s,
+            backoff_s=settings.identity_login_backoff_s,
+        ),
     )
     if isinstance(outcome, BadCredentials):
         return problem(401, "Unauthorized", "E-mail or password is incorrect.")
+    if isinstance(outcome, Held):
+        return problem(
+            429,
+            "Too Many Requests",
+            "Too many login attempts for this account; retry after the given delay.",
+            headers={"Retry-After": retry_after(outcome.retry_after_s)},
+        )
     return Response(
         TokenPairResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in),
         status_code=200,
