@@ -22,6 +22,20 @@ from fleetkit.db import KitPool, open_pool
 from fleetkit.runtime import Runtime
 from fleetkit.testing import create_database, drop_database, drop_template, make_template
 
+#: The event loop the async tests run on: ``FLEET_TEST_LOOP=uvloop`` runs them on uvloop (what
+#: Granian picks in the image), unset or ``asyncio`` on the standard loop.
+TEST_LOOP = os.environ.get("FLEET_TEST_LOOP", "asyncio")
+if TEST_LOOP not in {"asyncio", "uvloop"}:
+    msg = f"FLEET_TEST_LOOP must be asyncio or uvloop, not {TEST_LOOP!r}"
+    raise pytest.UsageError(msg)
+
+if TEST_LOOP == "uvloop":
+    import uvloop
+
+    def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]]:
+        """Every async test and fixture of the kit on a uvloop loop (pytest-asyncio's public hook)."""
+        return {"uvloop": uvloop.new_event_loop}
+
 
 @pytest.fixture(scope="session")
 def template(worker_id: str) -> Iterator[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -43,3 +45,10 @@ async def test_starting_a_service_freezes_its_start_up_objects(
     async with serving(make_app(database_url)) as client:
         assert gc.get_freeze_count() > 0
         assert (await client.get("/livez")).status_code == 200
+
+
+async def test_the_tests_run_on_the_loop_they_were_asked_for() -> None:
+    """FLEET_TEST_LOOP=uvloop really puts the kit's async tests on uvloop (and unset, on asyncio)."""
+    loop = type(asyncio.get_running_loop())
+    expected = os.environ.get("FLEET_TEST_LOOP", "asyncio")
+    assert loop.__module__.split(".")[0] == expected, loop

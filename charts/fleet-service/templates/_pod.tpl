@@ -13,9 +13,9 @@ float64, and `toString` would print 100000 as 1e+05, which the settings decoder 
 {{- end -}}
 {{- end -}}
 
-{{/* Seconds of the kit's shutdown budget, rounded up to whole seconds. */}}
+{{/* Seconds of the kit's shutdown budget (drain delay + SHUTDOWN_TIMEOUT_S), rounded up. */}}
 {{- define "fleet.shutdownSeconds" -}}
-{{- ceil .Values.settings.shutdownTimeoutS | int64 -}}
+{{- ceil (addf .Values.settings.shutdownTimeoutS .Values.settings.shutdownDrainDelayS) | int64 -}}
 {{- end -}}
 
 {{/* Least grace period that fits: preStop sleep + Granian drain + SHUTDOWN_TIMEOUT_S + margin. */}}

@@ -1,7 +1,8 @@
 """The worker lifespan: open pools, client, keys and tasks at start; close them in reverse at stop.
 
-Shutdown order (DESIGN §4): readiness turns 503 the moment SIGTERM arrives (the drain hook),
-Granian stops accepting and lets in-flight requests finish, then this lifespan exits: service
+Shutdown order (DESIGN §4): readiness turns 503 the moment SIGTERM arrives (the drain hook), the
+worker keeps serving for ``SHUTDOWN_DRAIN_DELAY_S`` (0 by default), then Granian stops accepting
+and lets in-flight requests finish, then this lifespan exits: service
 hooks first, then background tasks, the HTTP client and finally the database pool, each within
 ``SHUTDOWN_TIMEOUT_S``.
 """
@@ -59,20 +60,29 @@ async def _refresh_jwks_forever(keys: JwksKeySource, period: float) -> None:
         await keys.refresh()
 
 
-def _install_drain_hook(runtime: Runtime) -> None:
-    """Flip readiness at once on SIGTERM, then let Granian's own handler start its drain.
+#: Granian stops a worker gracefully on SIGINT as on SIGTERM (the same handler, registered on the
+#: worker's loop before the lifespan starts). The kit takes SIGTERM for itself and, once the drain
+#: delay is over, hands the stop to Granian by raising SIGINT in its own process.
+STOP_SIGNAL = signal.SIGINT
 
-    Granian registers its worker shutdown handler on the event loop before the lifespan starts;
-    asyncio keeps one handler per signal, so the kit wraps the existing one.
+
+def _install_drain_hook(runtime: Runtime) -> None:
+    """Flip readiness at once on SIGTERM; after ``SHUTDOWN_DRAIN_DELAY_S`` let Granian drain and stop.
+
+    Only public APIs: ``loop.add_signal_handler`` (asyncio and uvloop alike) replaces Granian's
+    SIGTERM handler on this loop, and ``signal.raise_signal(SIGINT)`` reaches Granian's own SIGINT
+    handler, which starts the same graceful stop. A second SIGTERM (Granian's main process forwards
+    the one the pod got) changes nothing: the drain delay is not cut short.
     """
     loop = asyncio.get_running_loop()
-    existing = getattr(loop, "_signal_handlers", {}).get(signal.SIGTERM)
+    delay = runtime.settings.shutdown_drain_delay_s
 
     def on_sigterm() -> None:
+        if runtime.health.draining:
+            return
         runtime.health.draining = True
-        log.info("shutdown_requested", in_flight=runtime.in_flight)
-        if existing is not None:
-            existing._run()
+        log.info("shutdown_requested", in_flight=runtime.in_flight, drain_delay_s=delay)
+        loop.call_later(delay, signal.raise_signal, STOP_SIGNAL)
 
     try:
         loop.add_signal_handler(signal.SIGTERM, on_sigterm)

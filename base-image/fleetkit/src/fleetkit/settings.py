@@ -144,6 +144,18 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     shutdown_timeout_s: Annotated[
         Seconds, msgspec.Meta(description="Budget to close pools and tasks after the last request.")
     ] = 10.0
+    shutdown_drain_delay_s: Annotated[
+        float,
+        msgspec.Meta(
+            ge=0,
+            le=300,
+            description=(
+                "Seconds a worker keeps serving after SIGTERM with readiness failing, before it stops accepting"
+                " (0 in Kubernetes, where the preStop sleep does it; longer than a proxy's health checks take"
+                " to notice when a proxy, not the endpoints controller, takes replicas out of rotation)."
+            ),
+        ),
+    ] = 0.0
     background_tasks_max: Annotated[
         int, msgspec.Meta(ge=1, le=100_000, description="Most background tasks alive at once.")
     ] = 256
