@@ -106,6 +106,14 @@ def _oversized_header(keys: Path) -> str:
     return jwt.encode(claims(), key, algorithm="EdDSA", headers={"kid": kid_of(key), "pad": "x" * 8192})
 
 
+def _signed_as_written(keys: Path, **overrides: object) -> str:
+    """Signed with the fleet's key, the claims serialised as given (PyJWT would coerce some of them)."""
+    key = signing_key(keys)
+    header = b64(json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": kid_of(key)}).encode())
+    payload = b64(json.dumps(claims(**overrides)).encode())
+    return f"{header}.{payload}.{b64(key.sign(f'{header}.{payload}'.encode()))}"
+
+
 ATTACKS: dict[str, Callable[[Path], str]] = {
     "alg_none": _alg_none,
     "alg_none_empty_signature": _alg_none_no_signature,
@@ -123,6 +131,13 @@ ATTACKS: dict[str, Callable[[Path], str]] = {
     "no_expiry": lambda k: mint(k, exp=None),
     "no_jti": lambda k: mint(k, jti=None),
     "not_an_access_token": lambda k: mint(k, typ="refresh"),
+    "exp_as_a_numeric_string": lambda k: _signed_as_written(k, exp=str(int(time.time()) + 600)),
+    "nbf_as_a_numeric_string": lambda k: _signed_as_written(k, nbf=str(int(time.time()) - 10)),
+    "iat_as_a_numeric_string": lambda k: _signed_as_written(k, iat=str(int(time.time()) - 10)),
+    "exp_1e20": lambda k: _signed_as_written(k, exp=1e20),
+    "exp_infinity": lambda k: _signed_as_written(k, exp=float("inf")),
+    "lifetime_over_the_maximum": lambda k: mint(k, exp=int(time.time()) + 3600 + 60),
+    "no_iat": lambda k: mint(k, iat=None),
     "sub_not_a_uuid": lambda k: mint(k, sub="admin"),
     "tampered_payload": _tampered,
     "flipped_signature": _flipped_signature,

@@ -19,8 +19,9 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 import aiohttp
 from litestar import Litestar
 
-from fleetkit.auth import JwksKeySource, KeySource, TokenVerifier
+from fleetkit.auth import KeySource, TokenVerifier
 from fleetkit.db import KitPool, open_pool, warm
+from fleetkit.jwks import JwksKeySource
 from fleetkit.logging import get_logger
 from fleetkit.runtime import Runtime
 from fleetkit.telemetry import setup_tracing, shutdown_tracing
@@ -134,12 +135,15 @@ def kit_lifespan(
             stack.push_async_callback(runtime.http.close)
             stack.push_async_callback(runtime.tasks.close, budget)
             runtime.keys = await _open_keys(runtime, keys_factory)
+            if isinstance(runtime.keys, JwksKeySource):
+                stack.push_async_callback(runtime.keys.close)
             runtime.verifier = TokenVerifier(
                 runtime.keys,
                 issuer=settings.auth_issuer,
                 audience=settings.auth_audience,
                 leeway_s=settings.auth_leeway_s,
                 cache_size=settings.auth_token_cache_size,
+                max_lifetime_s=settings.auth_max_token_lifetime_s,
             )
             runtime.tasks.spawn(
                 warm(runtime.pool, settings.db_pool_min_size, settings.db_acquire_timeout_s),
@@ -170,6 +174,7 @@ async def _open_keys(runtime: Runtime, keys_factory: KeysFactory | None) -> KeyS
         settings.auth_jwks_url,
         runtime.http,
         min_interval_s=settings.auth_jwks_min_refresh_s,
+        unknown_kid_ttl_s=settings.auth_jwks_unknown_kid_ttl_s,
         on_refresh=lambda outcome: runtime.metrics.jwks_refreshes.labels(outcome).inc(),
     )
     if settings.auth_jwks_url:

@@ -76,10 +76,22 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     auth_audience: Annotated[str, msgspec.Meta(min_length=1, description="Expected `aud` of access tokens.")] = "fleet"
     auth_jwks_refresh_s: Annotated[Seconds, msgspec.Meta(description="Routine JWKS refresh period.")] = 300.0
     auth_jwks_min_refresh_s: Annotated[
-        Seconds,
-        msgspec.Meta(description="An unknown kid triggers at most one JWKS refresh per this interval."),
-    ] = 10.0
+        float,
+        msgspec.Meta(
+            gt=0,
+            le=30,
+            description="JWKS fetches are spaced this far apart; a request with an unknown kid waits for the next.",
+        ),
+    ] = 1.0
+    auth_jwks_unknown_kid_ttl_s: Annotated[
+        float,
+        msgspec.Meta(ge=0, le=300, description="A kid missing from a fresh JWKS is refused without a fetch this long."),
+    ] = 5.0
     auth_leeway_s: Annotated[float, msgspec.Meta(ge=0, le=300, description="Clock skew allowed on exp/nbf.")] = 5.0
+    auth_max_token_lifetime_s: Annotated[
+        int,
+        msgspec.Meta(ge=60, le=86_400, description="Longest access token accepted (`exp - iat`); longer ones are 401."),
+    ] = 3600
     auth_token_cache_size: Annotated[
         int,
         msgspec.Meta(ge=0, le=1_000_000, description="Verified tokens remembered until expiry (0 = off)."),

@@ -46,6 +46,12 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
 def create_app() -> Litestar:
     """Granian factory: ``granian --interface asgi --factory identity.app:create_app``."""
     settings = settings_or_exit(IdentitySettings, os.environ)
+    if settings.identity_access_token_ttl_s > settings.auth_max_token_lifetime_s:
+        msg = (
+            f"configuration error: IDENTITY_ACCESS_TOKEN_TTL_S ({settings.identity_access_token_ttl_s}) exceeds"
+            f" AUTH_MAX_TOKEN_LIFETIME_S ({settings.auth_max_token_lifetime_s}): every token would be refused"
+        )
+        raise SystemExit(msg)
     try:
         keyring = KeyRing.from_folder(
             Path(settings.identity_signing_keys_dir),

@@ -15,10 +15,14 @@ class IdentitySettings(KitSettings, frozen=True, kw_only=True):
     service_name: str = "identity"
     identity_signing_keys_dir: Annotated[
         str,
-        msgspec.Meta(min_length=1, description="Folder with current.pem (and previous.pem) Ed25519 keys."),
+        msgspec.Meta(
+            min_length=1,
+            description="Folder of Ed25519 PEM keys: current.pem signs; next.pem and previous.pem are published.",
+        ),
     ]
     identity_access_token_ttl_s: Annotated[
-        int, msgspec.Meta(ge=60, le=86_400, description="Lifetime of an access token.")
+        int,
+        msgspec.Meta(ge=60, le=86_400, description="Lifetime of an access token (at most AUTH_MAX_TOKEN_LIFETIME_S)."),
     ] = 900
     identity_refresh_token_ttl_s: Annotated[
         int, msgspec.Meta(ge=3600, le=31_536_000, description="Lifetime of a refresh token.")

@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 from identity.app import create_app
 from identity.features.keys.publish_jwks.command import PublishJwks
 from identity.features.keys.publish_jwks.handler import publish_jwks
-from identity.tokens import KeyRing, generate_keys
+from identity.tokens import KeyRing, generate_keys, rotate_keys
 
 
 def _b64(data: bytes) -> str:
@@ -64,7 +64,7 @@ def tampered_tokens(token: str, public_x: str) -> dict[str, str]:
 def rotated_keys_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "keys"
     generate_keys(folder)
-    generate_keys(folder)
+    assert rotate_keys(folder) is None
     return folder
 
 
@@ -75,20 +75,28 @@ async def rotated_client(app_env, rotated_keys_dir, monkeypatch):
         yield test_client
 
 
-def test_publish_jwks_lists_the_current_key_first_then_the_previous(rotated_keys_dir):
+def _kid_of(folder: Path, name: str) -> str:
+    only = folder.parent / f"only-{name}"
+    only.mkdir(exist_ok=True)
+    (only / "current.pem").write_bytes((folder / name).read_bytes())
+    return KeyRing.from_folder(only, issuer="i", audience="a", ttl_s=900).signing_kid
+
+
+def test_publish_jwks_lists_current_then_next_then_previous(rotated_keys_dir):
     ring = KeyRing.from_folder(rotated_keys_dir, issuer="i", audience="a", ttl_s=900)
-    keys = publish_jwks(PublishJwks(), keyring=ring)
-    assert keys[0].kid == ring.signing_kid
-    assert len(keys) == 2
+    kids = [key.kid for key in publish_jwks(PublishJwks(), keyring=ring)]
+    expected = [_kid_of(rotated_keys_dir, name) for name in ("current.pem", "next.pem", "previous.pem")]
+    assert kids == expected
+    assert kids[0] == ring.signing_kid
 
 
-async def test_the_jwks_publishes_current_and_previous_keys_with_rfc7638_kids(rotated_client):
+async def test_the_jwks_publishes_current_next_and_previous_keys_with_rfc7638_kids(rotated_client):
     response = await rotated_client.get("/.well-known/jwks.json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/jwk-set+json")
     assert "max-age" in response.headers["cache-control"]
     keys = response.json()["keys"]
-    assert len(keys) == 2
+    assert len(keys) == 3
     for key in keys:
         assert {k: key[k] for k in ("kty", "crv", "alg", "use")} == {
             "kty": "OKP",
@@ -132,7 +140,7 @@ async def test_a_token_signed_with_the_previous_key_still_verifies_after_rotatio
     old_ring = KeyRing.from_folder(old_only, issuer="fleet-identity", audience="fleet", ttl_s=900)
     token = old_ring.sign_access_token(account.id, time.time()).token
     jwks = (await rotated_client.get("/.well-known/jwks.json")).json()
-    assert _part(token.split(".")[0])["kid"] == jwks["keys"][1]["kid"]
+    assert _part(token.split(".")[0])["kid"] == jwks["keys"][2]["kid"]
     assert _verify_independently(token, jwks)["sub"] == str(account.id)
     response = await rotated_client.get("/v1/me", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200

@@ -12,5 +12,5 @@ class PublicKey(msgspec.Struct, frozen=True):
 
 
 def publish_jwks(cmd: PublishJwks, *, keyring: KeyRing) -> list[PublicKey]:
-    """The public signing keys: the current one first, then the previous one if any."""
+    """The public signing keys: current (signing) first, then next (signs after the next rotation), then previous."""
     return [PublicKey(kid=kid, x=x) for kid, x in keyring.public_x]
