@@ -23,3 +23,12 @@ class IdentitySettings(KitSettings, frozen=True, kw_only=True):
     identity_refresh_token_ttl_s: Annotated[
         int, msgspec.Meta(ge=3600, le=31_536_000, description="Lifetime of a refresh token.")
     ] = 1_209_600
+    identity_refresh_reuse_leeway_s: Annotated[
+        float,
+        msgspec.Meta(
+            ge=0,
+            le=60,
+            description="Seconds after a refresh token's use in which using it again (two tabs at once) "
+            "gets a pair of its own instead of revoking the session; 0 turns it off.",
+        ),
+    ] = 5.0
