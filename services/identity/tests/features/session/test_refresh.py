@@ -150,7 +150,11 @@ async def test_post_refresh_answers_200_then_401_problem_for_the_spent_token(cli
 
 
 async def test_post_refresh_twice_at_once_gives_two_working_sessions(client, register, log_in):
-    """Over HTTP: two tabs refresh with one token; both pairs reach /v1/me and refresh again."""
+    """Over HTTP: two tabs refresh with one token; both pairs reach /v1/me and refresh again.
+
+    Litestar's test client serves one request at a time, so here the second arrives just after the
+    first (inside the leeway); the handler tests above run them truly at once on the database.
+    """
     await register("kate@example.com")
     session = await log_in("kate@example.com")
     body = {"refresh_token": session.refresh_token}
