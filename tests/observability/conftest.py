@@ -71,6 +71,8 @@ def fleet_env(endpoint: str) -> dict[str, str]:
         "LOG_LEVEL": "debug",
         "RATE_LIMIT_STRICT_RPS": "200",
         "RATE_LIMIT_STRICT_BURST": "2000",
+        # The trace test reuses a refresh token at once and expects the reuse to be detected.
+        "IDENTITY_REFRESH_REUSE_LEEWAY_S": "0",
     }
 
 

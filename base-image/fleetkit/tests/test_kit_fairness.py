@@ -63,3 +63,50 @@ async def test_a_waiter_cancelled_after_being_handed_a_place_passes_it_on() -> N
     assert gate.inside == 1
     gate.leave()
     assert gate.inside == 0
+
+
+async def test_a_full_line_sheds_a_newcomer_at_once_and_counts_nothing() -> None:
+    gate = AdmissionGate(1, max_waiting=2)
+    assert await gate.enter() is True
+    waiting = [asyncio.create_task(gate.enter()) for _ in range(2)]
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(gate.enter(), 0.5) is False  # no wait: the line is full
+    assert (gate.inside, len(gate.waiters)) == (1, 2)
+    gate.leave()
+    assert await waiting[0] is True
+    gate.leave()
+    assert await waiting[1] is True
+    gate.leave()
+    assert (gate.inside, len(gate.waiters)) == (0, 0)
+
+
+async def test_a_waiter_past_the_deadline_is_shed_and_the_ones_behind_it_keep_their_own() -> None:
+    gate = AdmissionGate(1, wait_s=0.2)
+    assert await gate.enter() is True
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first = asyncio.create_task(gate.enter())
+    await asyncio.sleep(0.1)
+    second = asyncio.create_task(gate.enter())
+    assert await first is False
+    shed_after = loop.time() - started
+    assert 0.2 <= shed_after < 1.0
+    assert not second.done()  # its own deadline is 0.1 s later
+    gate.leave()  # the place goes to the second waiter, before its deadline
+    assert await second is True
+    assert gate.inside == 1
+    gate.leave()
+    assert (gate.inside, len(gate.waiters)) == (0, 0)
+
+
+async def test_without_bounds_the_line_waits_as_long_as_it_takes() -> None:
+    gate = AdmissionGate(1)
+    assert await gate.enter() is True
+    waiters = [asyncio.create_task(gate.enter()) for _ in range(50)]
+    await asyncio.sleep(0.05)
+    assert not any(w.done() for w in waiters)
+    for w in waiters:
+        gate.leave()
+        assert await w is True
+    gate.leave()
+    assert gate.inside == 0

@@ -389,6 +389,32 @@ async def test_close_waits_for_lent_connections_and_turns_waiters_away(database_
     assert lent._slot is None
 
 
+async def test_close_ends_when_a_connection_handed_to_a_cancelled_waiter_comes_back_after_it(database_url: str) -> None:
+    """A connection handed to a waiter that is cancelled once the pool is closing is closed, not shelved."""
+    pool = _pool(database_url, max_size=1)
+    try:
+        lent = await pool.acquire()
+        waiter = asyncio.create_task(pool.fetchval("SELECT 1"))
+        go = asyncio.Event()
+
+        async def close_when_told() -> None:
+            await go.wait()
+            await pool.close()
+
+        closing = asyncio.create_task(close_when_told())
+        await asyncio.sleep(0.01)
+        go.set()  # the closer runs next ...
+        await pool.release(lent)  # ... then the waiter, handed the connection before the close ...
+        waiter.cancel()  # ... and cancelled: it passes the connection on, after the close began
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        await asyncio.wait_for(closing, 5)
+        assert pool.get_size() == 0
+        assert pool.get_idle_size() == 0
+    finally:
+        pool.terminate()
+
+
 async def test_terminate_closes_lent_connections_too(database_url: str) -> None:
     pool = _pool(database_url)
     lent = await pool.acquire()

@@ -82,6 +82,44 @@ mistake fails `helm lint` instead of the API server refusing the Deployment. */}
 {{- end -}}
 {{- end -}}
 
+{{/* A memory quantity of the schema's forms (bytes, m, Ki, Mi, Gi) in MiB, as a float. */}}
+{{- define "fleet.memoryMiB" -}}
+{{- $q := toString . -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $q | float64 -}}
+{{- $unit := trimPrefix (regexFind "^[0-9]+(\\.[0-9]+)?" $q) $q -}}
+{{- $perMiB := dict "Ki" 0.0009765625 "Mi" 1.0 "Gi" 1024.0 "m" 0.00000000095367431640625 "" 0.00000095367431640625 -}}
+{{- mulf $number (get $perMiB $unit) -}}
+{{- end -}}
+
+{{/* Memory budget: every worker holds its baseline plus the memory-heavy work it bounds itself
+(identity: IDENTITY_PASSWORD_HASH_CONCURRENCY argon2id hashes of 64 MiB each). That must fit the
+container's memory limit, or the kernel OOM-kills the pod under load. */}}
+{{- define "fleet.guardMemoryBudget" -}}
+{{- $budget := .Values.memoryBudget -}}
+{{- if gt ($budget.workerBaselineMiB | int64) 0 -}}
+{{- $limit := dig "limits" "memory" "" .Values.resources -}}
+{{- if not $limit -}}
+{{- fail (printf "memoryBudget for %s needs resources.limits.memory (set memoryBudget.workerBaselineMiB=0 to opt out)" (include "fleet.fullname" .)) -}}
+{{- end -}}
+{{- $work := 0 -}}
+{{- $terms := list -}}
+{{- range $budget.boundedWork -}}
+{{- if not (hasKey $.Values.serviceSettings .setting) -}}
+{{- fail (printf "memoryBudget.boundedWork counts %s, which serviceSettings does not set" .setting) -}}
+{{- end -}}
+{{- $slots := get $.Values.serviceSettings .setting | int64 -}}
+{{- $work = add $work (mul $slots (.mibEach | int64)) -}}
+{{- $terms = append $terms (printf "%d %s x %d MiB" $slots .setting (.mibEach | int64)) -}}
+{{- end -}}
+{{- $workers := .Values.granian.workers | int64 -}}
+{{- $need := mul $workers (add ($budget.workerBaselineMiB | int64) $work) -}}
+{{- $limitMiB := include "fleet.memoryMiB" $limit | float64 -}}
+{{- if gt (float64 $need) $limitMiB -}}
+{{- fail (printf "memory budget exceeded for %s: %d workers x (%d MiB baseline + %s) = %d MiB > resources.limits.memory %v (%.0f MiB); raise the limit or lower the bounded work" (include "fleet.fullname" .) $workers ($budget.workerBaselineMiB | int64) (default "no bounded work" (join " + " $terms)) $need $limit $limitMiB) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "fleet.guards" -}}
 {{- include "fleet.guardExtraMounts" . -}}
 {{- include "fleet.guardPodLabels" . -}}
@@ -91,4 +129,5 @@ mistake fails `helm lint` instead of the API server refusing the Deployment. */}
 {{- include "fleet.guardPoolMin" . -}}
 {{- include "fleet.guardMigrations" . -}}
 {{- include "fleet.guardAutoscaling" . -}}
+{{- include "fleet.guardMemoryBudget" . -}}
 {{- end -}}

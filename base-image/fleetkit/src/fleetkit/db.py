@@ -363,7 +363,14 @@ class KitPool:
             self._emptied.set()
 
     def _shelve(self, slot: _Slot) -> None:
-        """A healthy connection is back: to the oldest waiter, else onto the idle stack."""
+        """A healthy connection is back: to the oldest waiter, else onto the idle stack.
+
+        Once the pool is closed it is closed instead: a connection handed to a waiter that was
+        cancelled after ``close()`` began comes back here, and ``close()`` waits for it to end.
+        """
+        if self._closed:
+            self._retire(slot)
+            return
         while self._waiters:
             place, _ = self._waiters.popleft()
             if not place.done():

@@ -29,7 +29,7 @@ from fleetkit.auth import AuthFailure, Caller
 from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
-from fleetkit.problems import PROBLEM_JSON, Problem
+from fleetkit.problems import PROBLEM_JSON, RETRY_AFTER_S, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
 
@@ -65,6 +65,13 @@ _Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
 _KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
 #: Every request body in the fleet is JSON; Litestar would parse JSON sent under any media type.
 _BODY_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
+_OVERLOADED_REFUSAL: _Refusal = (
+    503,
+    msgspec.json.encode(
+        Problem(title="Service Unavailable", status=503, detail="The service is overloaded; retry later.")
+    ),
+    ((b"retry-after", RETRY_AFTER_S.encode()),),
+)
 _UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
     415,
     msgspec.json.encode(
@@ -168,7 +175,14 @@ class KitMiddleware:
         self.specs: dict[int, RouteSpec] = {}
         # Twice the pool: enough for routes that wait on peers rather than the database, few
         # enough that the pool's own queue stays short. Probes and /metrics bypass the gate.
-        self.gate = AdmissionGate(2 * runtime.settings.db_pool_max_size)
+        # The line in front of it is bounded (ADMISSION_QUEUE_MAX, ADMISSION_QUEUE_TIMEOUT_S): when
+        # the database slows down, the excess is shed with 503 instead of piling up (gate.py).
+        settings = runtime.settings
+        self.gate = AdmissionGate(
+            2 * settings.db_pool_max_size,
+            max_waiting=settings.admission_queue_max,
+            wait_s=settings.admission_queue_timeout_s,
+        )
 
     def _spec(self, scope: Any) -> RouteSpec:
         handler = scope["route_handler"]
@@ -221,12 +235,14 @@ class KitMiddleware:
                 refusal = self._admit(scope, spec, token, caller, content_type=content_type, charged=charged)
             if refusal is None and spec.rate_limit == "off":
                 await self.app(scope, receive, send_wrapper)
-            elif refusal is None:
-                await self.gate.enter()
+            elif refusal is None and await self.gate.enter():
                 try:
                     await self.app(scope, receive, send_wrapper)
                 finally:
                     self.gate.leave()
+            elif refusal is None:
+                status = 503
+                await _send_problem(send, *_OVERLOADED_REFUSAL)
             else:
                 status = refusal[0]
                 await _send_problem(send, *refusal)

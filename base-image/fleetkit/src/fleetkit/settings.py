@@ -120,6 +120,18 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         int,
         msgspec.Meta(ge=100, description="Clients tracked at once; the least recent are forgotten."),
     ] = 100_000
+    admission_queue_max: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            le=100_000,
+            description="Requests that may wait for a place in the app (2 x DB_POOL_MAX_SIZE are inside); "
+            "beyond it they get 503 at once.",
+        ),
+    ] = 64
+    admission_queue_timeout_s: Annotated[
+        Seconds, msgspec.Meta(description="Longest wait for a place in the app before 503 with Retry-After.")
+    ] = 1.0
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, description="Largest request body accepted.")] = 65_536
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"], msgspec.Meta(description="Lowest level that is logged.")

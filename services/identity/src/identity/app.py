@@ -61,7 +61,11 @@ def create_app() -> Litestar:
         )
     except (OSError, ValueError) as exc:
         raise SystemExit(f"configuration error: IDENTITY_SIGNING_KEYS_DIR: {exc}") from None
-    passwords = Passwords()
+    passwords = Passwords(
+        concurrency=settings.identity_password_hash_concurrency,
+        queue_max=settings.identity_password_hash_queue_max,
+        wait_s=settings.identity_password_hash_wait_s,
+    )
 
     def own_keys(_: Runtime) -> StaticKeySource:
         return StaticKeySource(keyring.public)

@@ -1,33 +1,81 @@
-"""Argon2id password hashing, kept off the event loop (hashing takes tens of milliseconds).
+"""Argon2id password hashing, kept off the event loop and bounded in memory.
 
 ``verify_or_burn`` is used for unknown e-mails too, against a hash of a random password made at
 start, so that "no such account" and "wrong password" take the same time and look the same.
+
+Each hash or verification takes ``ARGON2_MEMORY_KIB`` (64 MiB) for as long as it runs, so the
+number running at once is what decides whether a worker fits its memory limit: at most
+``concurrency`` run at once, a short line waits for a place (at most ``queue_max``, each for at
+most ``wait_s``), and the rest is shed with :class:`PasswordWorkBusy`. The chart refuses to
+render when the pod's memory limit cannot hold ``IDENTITY_PASSWORD_HASH_CONCURRENCY`` x 64 MiB
+x workers plus the worker itself (``memoryBudget``, docs/reliability.md "Memory limit").
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["Passwords"]
+from fleetkit.gate import AdmissionGate
+from fleetkit.problems import DependencyUnavailable
+
+__all__ = ["ARGON2_MEMORY_KIB", "PasswordWorkBusy", "Passwords"]
+
+#: argon2id's memory cost (RFC 9106's low-memory profile, argon2-cffi's default); the chart's
+#: ``memoryBudget.boundedWork`` counts it as 64 MiB per concurrent hash.
+ARGON2_MEMORY_KIB = 65_536
+
+
+class PasswordWorkBusy(DependencyUnavailable):
+    """Every hashing place is taken and the line is full, or the wait ran out: the request is shed.
+
+    A fault the kit maps to 503 with Retry-After, like an exhausted pool's acquire timeout, not
+    an outcome of the slices: it says the worker is out of capacity, not anything about the
+    credentials, and every route that hashes gets the same answer without knowing about memory.
+    """
 
 
 class Passwords:
-    __slots__ = ("_dummy", "_hasher")
+    __slots__ = ("_dummy", "_gate", "_hasher")
 
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()  # argon2id with RFC 9106 low-memory defaults
+    def __init__(self, *, concurrency: int = 1, queue_max: int = 8, wait_s: float = 2.0) -> None:
+        # argon2id with RFC 9106 low-memory parameters (t=3, 64 MiB, p=4)
+        self._hasher = PasswordHasher(memory_cost=ARGON2_MEMORY_KIB)
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._gate = AdmissionGate(concurrency, max_waiting=queue_max, wait_s=wait_s)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        digest: str = await self._bounded(self._hasher.hash, password)
+        return digest
 
     async def verify_or_burn(self, stored_hash: str | None, password: str) -> bool:
         """True when ``password`` matches; with no stored hash, spend the same time and say False."""
-        return await asyncio.to_thread(self._verify, stored_hash, password)
+        matched: bool = await self._bounded(self._verify, stored_hash, password)
+        return matched
+
+    async def _bounded(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work`` on a thread once a place is free; the place is held until the thread ends.
+
+        A cancelled request (a client gone, a shutdown) cannot stop a thread that is hashing: the
+        place is freed when the hash really ends, so the bound holds for the memory, not just for
+        the requests.
+        """
+        if not await self._gate.enter():
+            msg = "every password hashing place is taken; retry later"
+            raise PasswordWorkBusy(msg)
+        running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        running.add_done_callback(self._finished)
+        return await asyncio.shield(running)
+
+    def _finished(self, running: asyncio.Future[Any]) -> None:
+        self._gate.leave()
+        if not running.cancelled():
+            running.exception()  # retrieved here too, for when its request is gone
 
     def _verify(self, stored_hash: str | None, password: str) -> bool:
         try:

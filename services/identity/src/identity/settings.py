@@ -45,3 +45,31 @@ class IdentitySettings(KitSettings, frozen=True, kw_only=True):
             description="Hold after an account's first attempt in a window; doubles with each further one.",
         ),
     ] = 1.0
+    identity_refresh_reuse_leeway_s: Annotated[
+        float,
+        msgspec.Meta(
+            ge=0,
+            le=60,
+            description="Seconds after a refresh token's use in which using it again (two tabs at once) "
+            "gets a pair of its own instead of revoking the session; 0 turns it off.",
+        ),
+    ] = 5.0
+    identity_password_hash_concurrency: Annotated[
+        int,
+        msgspec.Meta(
+            ge=1,
+            le=64,
+            description="Password hashes (argon2id, 64 MiB each) running at once per worker; "
+            "the chart checks them against the memory limit.",
+        ),
+    ] = 1
+    identity_password_hash_queue_max: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0, le=10_000, description="Logins and registrations that may wait for a hashing place; beyond, 503."
+        ),
+    ] = 8
+    identity_password_hash_wait_s: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=60, description="Longest wait for a hashing place before 503 with Retry-After."),
+    ] = 2.0

@@ -9,10 +9,20 @@ import asyncpg
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id
-from identity.session_store.queries import INSERT_REFRESH_TOKEN
+from identity.session_store.queries import INSERT_REFRESH_TOKEN, LOCK_REFRESH_FAMILY
 from identity.tokens import hash_refresh_token, new_refresh_token
 
-__all__ = ["issue_refresh_token"]
+__all__ = ["issue_refresh_token", "lock_family"]
+
+
+async def lock_family(conn: asyncpg.Connection, family_id: UUID) -> None:
+    """Serialise the changes to one family until the transaction ends.
+
+    Deciding what a presented token means (fresh, a concurrent twin, a reuse) and acting on it
+    must not interleave with another refresh or a revocation of the same family: a token issued
+    while the family is being revoked would otherwise survive the revocation.
+    """
+    await conn.execute(LOCK_REFRESH_FAMILY, family_id)
 
 
 async def issue_refresh_token(

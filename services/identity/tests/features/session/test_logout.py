@@ -11,7 +11,9 @@ from identity.features.session.refresh.handler import (
 
 
 async def _refresh(pool, keyring, token: str):
-    return await refresh_session(RefreshSession(token), pool=pool, keyring=keyring, refresh_ttl_s=3600)
+    return await refresh_session(
+        RefreshSession(token), pool=pool, keyring=keyring, refresh_ttl_s=3600, reuse_leeway_s=0
+    )
 
 
 async def test_logout_revokes_the_whole_family(pool, keyring, register, log_in):

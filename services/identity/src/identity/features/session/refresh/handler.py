@@ -2,12 +2,18 @@
 
 A refresh token can be consumed once. Presenting an already consumed token means two parties
 hold it (the user and a thief), so every token of that login (its family) is revoked and both
-must log in again.
+must log in again; except within ``reuse_leeway_s`` of its consumption: a browser with two tabs
+(or a retry after a lost answer) sends the same token twice at once, and each of those callers
+gets a working pair of its own in the same family. The leeway is the window a thief racing the
+user would also get, which is why it is short (``IDENTITY_REFRESH_REUSE_LEEWAY_S``; 0 turns it off).
 """
 
 from __future__ import annotations
 
+import enum
 import time
+from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -18,9 +24,10 @@ from identity.features.session.refresh.command import RefreshSession
 from identity.features.session.refresh.queries import (
     CONSUME_REFRESH_TOKEN,
     REVOKE_REFRESH_FAMILY,
+    SELECT_REFRESH_TOKEN_FAMILY,
     SELECT_REFRESH_TOKEN_STATE,
 )
-from identity.session_store import issue_refresh_token
+from identity.session_store import issue_refresh_token, lock_family
 from identity.tokens import KeyRing, hash_refresh_token
 
 log = get_logger("identity.refresh")
@@ -36,26 +43,45 @@ class RefreshRejected(msgspec.Struct, frozen=True):
     reused: bool
 
 
+class _Verdict(enum.Enum):
+    FRESH = "fresh"  # never used: consume it and issue its successor
+    TWIN = "twin"  # consumed within the leeway: a concurrent refresh, issue a sibling
+    REUSED = "reused"  # consumed before the leeway: stolen, revoke the family
+    DEAD = "dead"  # revoked or expired
+
+
+def _verdict(state: Any, now: datetime, leeway: timedelta) -> _Verdict:
+    if state["revoked_at"] is not None or state["expires_at"] <= now:
+        return _Verdict.DEAD
+    consumed_at = state["consumed_at"]
+    if consumed_at is None:
+        return _Verdict.FRESH
+    return _Verdict.TWIN if now - consumed_at <= leeway else _Verdict.REUSED
+
+
 async def refresh_session(
-    cmd: RefreshSession, *, pool: KitPool, keyring: KeyRing, refresh_ttl_s: int
+    cmd: RefreshSession, *, pool: KitPool, keyring: KeyRing, refresh_ttl_s: int, reuse_leeway_s: float
 ) -> SessionRefreshed | RefreshRejected:
     digest = hash_refresh_token(cmd.refresh_token)
-    now = utcnow()
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(CONSUME_REFRESH_TOKEN, digest, now)
-        if row is not None:
-            token = await issue_refresh_token(
-                conn,
-                account_id=row["account_id"],
-                family_id=row["family_id"],
-                now=now,
-                ttl_s=refresh_ttl_s,
-            )
-            access = keyring.sign_access_token(row["account_id"], time.time())
-            return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
-        state = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)
-        if state is None or state["consumed_at"] is None:
+        family_id = await conn.fetchval(SELECT_REFRESH_TOKEN_FAMILY, digest)
+        if family_id is None:
             return RefreshRejected(reused=False)
-        await conn.execute(REVOKE_REFRESH_FAMILY, state["family_id"], now)
-    log.warning("refresh_token_reuse_detected", family_id=str(state["family_id"]))
+        await lock_family(conn, family_id)
+        state = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)  # read under the lock
+        now = utcnow()
+        verdict = _verdict(state, now, timedelta(seconds=reuse_leeway_s))
+        if verdict is _Verdict.DEAD:
+            return RefreshRejected(reused=False)
+        if verdict is _Verdict.REUSED:
+            await conn.execute(REVOKE_REFRESH_FAMILY, family_id, now)
+        else:
+            if verdict is _Verdict.FRESH:
+                await conn.execute(CONSUME_REFRESH_TOKEN, digest, now)
+            token = await issue_refresh_token(
+                conn, account_id=state["account_id"], family_id=family_id, now=now, ttl_s=refresh_ttl_s
+            )
+            access = keyring.sign_access_token(state["account_id"], time.time())
+            return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
+    log.warning("refresh_token_reuse_detected", family_id=str(family_id))
     return RefreshRejected(reused=True)

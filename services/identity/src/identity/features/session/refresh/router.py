@@ -34,6 +34,7 @@ async def refresh(
         pool=pool,
         keyring=keyring,
         refresh_ttl_s=settings.identity_refresh_token_ttl_s,
+        reuse_leeway_s=settings.identity_refresh_reuse_leeway_s,
     )
     if isinstance(outcome, RefreshRejected):
         return problem(401, "Unauthorized", "The refresh token is not valid; log in again.")
