@@ -358,6 +358,8 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                 class RetryLater(AccountLocked):  # bad
                     pass
             """,
+            "fleetkit/faults.py": "class DependencyUnavailable(Exception):\n    pass\n",
+            "demo/passwords.py": "from fleetkit.faults import DependencyUnavailable\nclass HashingBusy(DependencyUnavailable):  # bad\n    pass\n",
         },
         {
             "fleetkit/problems.py": "class DependencyUnavailable(Exception):\n    pass\n",

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from identity.passwords import ARGON2_MEMORY_KIB, Passwords, PasswordWorkBusy
+from fleetkit.faults import CapacityExhausted
+from identity.passwords import ARGON2_MEMORY_KIB, Passwords
 
 
 async def test_hashes_beyond_the_running_ones_and_the_line_are_shed_at_once():
@@ -15,7 +16,7 @@ async def test_hashes_beyond_the_running_ones_and_the_line_are_shed_at_once():
     await asyncio.sleep(0.01)
     shed = [c for c in calls if c.done()]
     assert len(shed) == 3, "one hashing, two in line, the rest shed without waiting"
-    assert all(isinstance(c.exception(), PasswordWorkBusy) for c in shed)
+    assert all(isinstance(c.exception(), CapacityExhausted) for c in shed)
     assert passwords._gate.inside == 1
     results = await asyncio.gather(*calls[:3])
     assert all(r.startswith("$argon2id$") for r in results)
@@ -26,7 +27,7 @@ async def test_the_line_waits_at_most_its_deadline():
     passwords = Passwords(concurrency=1, queue_max=4, wait_s=0.01)
     first = asyncio.ensure_future(passwords.verify_or_burn(None, "a password"))
     second = asyncio.ensure_future(passwords.verify_or_burn(None, "a password"))
-    with pytest.raises(PasswordWorkBusy):
+    with pytest.raises(CapacityExhausted):
         await second  # an argon2id hash of 64 MiB takes longer than 10 ms
     assert await first is False
 
@@ -41,7 +42,7 @@ async def test_a_cancelled_request_keeps_its_place_until_its_hash_really_ends():
     with pytest.raises(asyncio.CancelledError):
         await call
     assert passwords._gate.inside == 1, "the hash still runs on its thread"
-    with pytest.raises(PasswordWorkBusy):
+    with pytest.raises(CapacityExhausted):
         await passwords.hash("another password")
     for _ in range(600):
         if passwords._gate.inside == 0:

@@ -422,7 +422,13 @@ def check_no_broad_except(paths: Iterable[Path], allow: Mapping[str, str] = allo
 
 
 _HTTP_EXCEPTION = re.compile(r"(^litestar\.|^starlette\.|^fastapi\.|^aiohttp\.web|HTTPException$|HTTPError$)")
-_ALLOWED_FAULTS = frozenset({"fleetkit.problems.DependencyUnavailable"})
+_ALLOWED_FAULTS = frozenset(
+    {
+        "fleetkit.problems.DependencyUnavailable",
+        "fleetkit.faults.DependencyUnavailable",
+        "fleetkit.faults.CapacityExhausted",
+    }
+)
 
 
 def check_no_exceptions_for_control_flow(paths: Iterable[Path]) -> list[Violation]:

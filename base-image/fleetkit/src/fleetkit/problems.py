@@ -19,11 +19,13 @@ from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from fleetkit.faults import CapacityExhausted, DependencyUnavailable
 from fleetkit.logging import get_logger
 from fleetkit.responses import Response
 
 __all__ = [
     "PROBLEM_JSON",
+    "CapacityExhausted",
     "DependencyUnavailable",
     "FieldError",
     "Problem",
@@ -58,10 +60,6 @@ UNSTORABLE_TEXT: tuple[type[Exception], ...] = (
     asyncpg.CharacterNotInRepertoireError,
     asyncpg.UntranslatableCharacterError,
 )
-
-
-class DependencyUnavailable(Exception):
-    """Raised by kit helpers when a dependency (database, peer service) cannot answer."""
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -149,6 +147,16 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Probl
     return problem(exc.status_code, title, detail, headers=exc.headers)
 
 
+def _capacity(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.warning("request_shed", error=type(exc).__name__, path=request.url.path)
+    return problem(
+        503,
+        "Service Unavailable",
+        "The service is at capacity; retry later.",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
 def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.warning("dependency_unavailable", error=type(exc).__name__, path=request.url.path)
     return problem(
@@ -187,6 +195,7 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
         HTTPException: _http,
         ValidationException: _validation,
         DependencyUnavailable: _dependency,
+        CapacityExhausted: _capacity,
         RecursionError: _too_deep,
         Exception: _internal,
     }

@@ -6,7 +6,8 @@ start, so that "no such account" and "wrong password" take the same time and loo
 Each hash or verification takes ``ARGON2_MEMORY_KIB`` (64 MiB) for as long as it runs, so the
 number running at once is what decides whether a worker fits its memory limit: at most
 ``concurrency`` run at once, a short line waits for a place (at most ``queue_max``, each for at
-most ``wait_s``), and the rest is shed with :class:`PasswordWorkBusy`. The chart refuses to
+most ``wait_s``), and the rest is shed with the kit's ``CapacityExhausted`` fault (503 with
+Retry-After). The chart refuses to
 render when the pod's memory limit cannot hold ``IDENTITY_PASSWORD_HASH_CONCURRENCY`` x 64 MiB
 x workers plus the worker itself (``memoryBudget``, docs/reliability.md "Memory limit").
 """
@@ -21,23 +22,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from fleetkit.faults import CapacityExhausted
 from fleetkit.gate import AdmissionGate
-from fleetkit.problems import DependencyUnavailable
 
-__all__ = ["ARGON2_MEMORY_KIB", "PasswordWorkBusy", "Passwords"]
+__all__ = ["ARGON2_MEMORY_KIB", "Passwords"]
 
 #: argon2id's memory cost (RFC 9106's low-memory profile, argon2-cffi's default); the chart's
 #: ``memoryBudget.boundedWork`` counts it as 64 MiB per concurrent hash.
 ARGON2_MEMORY_KIB = 65_536
-
-
-class PasswordWorkBusy(DependencyUnavailable):
-    """Every hashing place is taken and the line is full, or the wait ran out: the request is shed.
-
-    A fault the kit maps to 503 with Retry-After, like an exhausted pool's acquire timeout, not
-    an outcome of the slices: it says the worker is out of capacity, not anything about the
-    credentials, and every route that hashes gets the same answer without knowing about memory.
-    """
 
 
 class Passwords:
@@ -67,7 +59,7 @@ class Passwords:
         """
         if not await self._gate.enter():
             msg = "every password hashing place is taken; retry later"
-            raise PasswordWorkBusy(msg)
+            raise CapacityExhausted(msg)
         running = asyncio.ensure_future(asyncio.to_thread(work, *args))
         running.add_done_callback(self._finished)
         return await asyncio.shield(running)
