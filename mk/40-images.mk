@@ -1,4 +1,4 @@
-# Images (DESIGN §5): the shared base image, the thin service images, the Debian path, and the fleet
+# Images: the shared base image, the thin service images, the Debian path, and the fleet
 # as containers. Scripts live in scripts/images/, checks in tests/images/.
 #
 # Two ways to build the same Dockerfiles:

@@ -1,4 +1,4 @@
-"""Probes follow DESIGN §4 and the grace period always covers the shutdown sequence."""
+"""Probes follow the kit's health semantics and the grace period always covers the shutdown sequence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/livez``, ``/readyz``, ``/startupz`` and ``/metrics`` (DESIGN §4 semantics).
+"""``/livez``, ``/readyz``, ``/startupz`` and ``/metrics``.
 
 - livez: the process and its loop answer. No dependency is checked, so a database outage never
   gets a pod restarted.

@@ -1,6 +1,6 @@
 """The worker lifespan: open pools, client, keys and tasks at start; close them in reverse at stop.
 
-Shutdown order (DESIGN §4): readiness turns 503 the moment SIGTERM arrives (the drain hook), the
+Shutdown order (measured in docs/reliability.md): readiness turns 503 the moment SIGTERM arrives (the drain hook), the
 worker keeps serving for ``SHUTDOWN_DRAIN_DELAY_S`` (0 by default), then Granian stops accepting
 and lets in-flight requests finish, then this lifespan exits: service
 hooks first, then background tasks, the HTTP client and finally the database pool, each within

@@ -1,7 +1,7 @@
 """The kit's one middleware: tracing, authentication, rate limiting and RED metrics per route.
 
-Litestar's stock middlewares each cost a large share of a small endpoint's budget (see DESIGN
-§4). This one does all four in a single pass over the headers: a verified token is a dict hit
+Litestar's stock middlewares each cost a large share of a small endpoint's budget
+(docs/performance.md). This one does all four in a single pass over the headers: a verified token is a dict hit
 (no coroutine unless the token is new), a rate-limit decision is a few float operations, the
 RED record of a route/method is resolved once and bumped with plain integer additions, and the
 W3C propagator only runs when the request carries trace headers. What each step costs per
