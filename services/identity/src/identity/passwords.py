@@ -22,7 +22,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from fleetkit.gate import AdmissionGate
-from fleetkit.problems import DependencyUnavailable
 
 __all__ = ["ARGON2_MEMORY_KIB", "PasswordWorkBusy", "Passwords"]
 
@@ -31,12 +30,13 @@ __all__ = ["ARGON2_MEMORY_KIB", "PasswordWorkBusy", "Passwords"]
 ARGON2_MEMORY_KIB = 65_536
 
 
-class PasswordWorkBusy(DependencyUnavailable):
+class PasswordWorkBusy(TimeoutError):
     """Every hashing place is taken and the line is full, or the wait ran out: the request is shed.
 
-    A fault the kit maps to 503 with Retry-After, like an exhausted pool's acquire timeout, not
-    an outcome of the slices: it says the worker is out of capacity, not anything about the
-    credentials, and every route that hashes gets the same answer without knowing about memory.
+    A fault the kit maps to 503 with Retry-After, like an exhausted pool's acquire timeout (a
+    ``TimeoutError`` too, which keeps the handlers free of the kit's HTTP module), not an outcome
+    of the slices: it says the worker is out of capacity, not anything about the credentials,
+    and every route that hashes gets the same answer without knowing about memory.
     """
 
 
