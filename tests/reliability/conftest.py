@@ -42,7 +42,16 @@ def db_fleet(pg: support.Throwaway, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="session")
 def shutdown_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.LocalFleet]:
-    with support.local_fleet(tmp_path_factory.mktemp("shut"), "shut") as local:
+    # All IN_FLIGHT logins must wait (for a place in the app, then for their password hash), not be
+    # shed: this measures shutdown, not overload. These processes have no memory limit, so they hash
+    # as many at once as before the bound (the default thread pool's 6 on two cores).
+    waits = {
+        "IDENTITY_PASSWORD_HASH_CONCURRENCY": "6",
+        "IDENTITY_PASSWORD_HASH_QUEUE_MAX": "64",
+        "IDENTITY_PASSWORD_HASH_WAIT_S": "30",
+        "ADMISSION_QUEUE_TIMEOUT_S": "30",
+    }
+    with support.local_fleet(tmp_path_factory.mktemp("shut"), "shut", extra_env=waits) as local:
         yield local
 
 
