@@ -61,7 +61,7 @@ test-charts: chart-lint chart-validate chart-checkov chart-rules chart-pytest ##
 
 .PHONY: shellcheck
 shellcheck: ## shellcheck the image scripts and CI's entry point.
-	$(PY) shellcheck -x scripts/images/*.sh .ci/run
+	$(PY) shellcheck -x scripts/images/*.sh .ci/run .ci/unprivileged
 
 .PHONY: kind-check
 kind-check: ## The prerequisites of kind-test by version (docker, kind, helm, kubectl, uv, Python 3.13).
