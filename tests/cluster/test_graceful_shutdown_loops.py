@@ -31,6 +31,7 @@ def _get(url: str) -> str:
         return type(exc).__name__
 
 
+@pytest.mark.timeout(900)  # a topology of its own: start, the run, and stop
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_sigterm_drains_behind_the_proxy_then_exits_on_its_own(
     loop: str, cluster_factory: Callable[..., topology.Topology]
@@ -44,15 +45,18 @@ def test_sigterm_drains_behind_the_proxy_then_exits_on_its_own(
     process = replica.process
     sent = time.monotonic()
     replica.send()  # SIGTERM to Granian's main process, as the kubelet sends it to PID 1
-    readyz, livez_while_draining, unready_after = "", [], None
+    readyz, livez_while_draining, unready_after, down_after = "", [], None, None
     while time.monotonic() - sent < topology.DRAIN_DELAY_S - 0.3:
         readyz = _get(f"{replica.url}/readyz")
         if readyz == "503" and unready_after is None:
             unready_after = time.monotonic() - sent
         if unready_after is not None:
             livez_while_draining.append(_get(f"{replica.url}/livez"))
+        if down_after is None and cluster.proxy.states().get(replica.name) == "DOWN":
+            down_after = time.monotonic() - sent
         time.sleep(0.05)
-    out_of_rotation_after = time.monotonic() - sent + cluster.proxy.wait_state(replica.name, up=False, timeout=5)
+    if down_after is None:
+        down_after = time.monotonic() - sent + cluster.proxy.wait_state(replica.name, up=False, timeout=5)
     with httpx.Client(base_url=cluster.url("identity"), timeout=5) as http:
         through_proxy = [http.get("/readyz").status_code for _ in range(10)]
     code = process.wait(timeout=topology.DRAIN_DELAY_S + SHUTDOWN_TIMEOUT_S + 5)
@@ -64,7 +68,7 @@ def test_sigterm_drains_behind_the_proxy_then_exits_on_its_own(
             "loop": loop,
             "readyz_503_after_s": None if unready_after is None else round(unready_after, 2),
             "served_while_draining": f"{livez_while_draining.count('200')}/{len(livez_while_draining)}",
-            "out_of_rotation_after_s": round(out_of_rotation_after, 2),
+            "out_of_rotation_after_s": round(down_after, 2),
             "exit_code": code,
             "exited_after_s": round(exited_after, 2),
         },
@@ -73,6 +77,7 @@ def test_sigterm_drains_behind_the_proxy_then_exits_on_its_own(
     assert livez_while_draining, "no probe landed between readiness failing and the end of the drain delay"
     assert set(livez_while_draining) == {"200"}, livez_while_draining
     assert through_proxy == [200] * 10
+    assert down_after < topology.DRAIN_DELAY_S, "HAProxy still routed to the replica when it stopped accepting"
     assert code == 0
     assert topology.DRAIN_DELAY_S <= exited_after < topology.DRAIN_DELAY_S + SHUTDOWN_TIMEOUT_S
     replica.start()

@@ -43,6 +43,7 @@ ACTIONS = (
 )
 
 
+@pytest.mark.timeout(900)  # a topology of its own: start, the run, and stop
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_every_replica_restarted_in_turn_under_load_fails_no_request(
     loop: str, cluster_factory: Callable[..., topology.Topology]

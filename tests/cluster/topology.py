@@ -131,8 +131,13 @@ class Replica:
             self.process = None
 
 
-def haproxy_config(frontends: Mapping[str, int], replicas: Mapping[str, Sequence[Replica]], admin: Path) -> str:
-    """The proxy's configuration: one frontend and one health-checked backend per service."""
+def haproxy_config(
+    frontends: Mapping[str, int], replicas: Mapping[str, Sequence[Replica]], admin: Path, *, retries: bool = True
+) -> str:
+    """The proxy's configuration: one frontend and one health-checked backend per service.
+
+    ``retries=False`` drops ``option redispatch`` and ``retry-on`` (to measure what they save).
+    """
     lines = [
         "global",
         "    maxconn 4096",
@@ -141,9 +146,7 @@ def haproxy_config(frontends: Mapping[str, int], replicas: Mapping[str, Sequence
         "defaults",
         "    mode http",
         "    option forwardfor",
-        "    option redispatch",
-        "    retries 3",
-        "    retry-on conn-failure",
+        *(["    option redispatch", "    retries 3", "    retry-on conn-failure"] if retries else ["    retries 0"]),
         "    timeout connect 1s",
         "    timeout client 30s",
         "    timeout server 30s",
@@ -175,6 +178,7 @@ class Proxy:
 
     folder: Path
     frontends: Mapping[str, int]
+    retries: bool = True
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -183,7 +187,7 @@ class Proxy:
 
     def start(self, replicas: Mapping[str, Sequence[Replica]]) -> None:
         config = self.folder / "haproxy.cfg"
-        config.write_text(haproxy_config(self.frontends, replicas, self.admin))
+        config.write_text(haproxy_config(self.frontends, replicas, self.admin, retries=self.retries))
         subprocess.run([HAPROXY, "-c", "-q", "-f", str(config)], check=True)
         with (self.folder / "haproxy.log").open("ab") as log:
             self.process = subprocess.Popen(
@@ -241,6 +245,7 @@ class Topology:
     replicas_per_service: int = 2
     loop: str = "auto"
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    proxy_retries: bool = True
     services: Sequence[str] = harness.SERVICES
     tag: str = field(default_factory=lambda: f"{os.getpid()}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     replicas: dict[str, list[Replica]] = field(default_factory=dict)
@@ -272,7 +277,7 @@ class Topology:
         dsns = asyncio.run(harness.prepare_databases(admin_dsn(), self.names, fresh=True))
         keys = harness.generate_keys(self.folder / "keys")
         frontends = {service: harness.free_port() for service in self.services}
-        self.proxy = Proxy(self.folder, frontends)
+        self.proxy = Proxy(self.folder, frontends, retries=self.proxy_retries)
         env = {"SHUTDOWN_DRAIN_DELAY_S": str(DRAIN_DELAY_S), **self.extra_env}
         for service in self.services:
             service_env = harness.service_env(service, dsns[service], frontends, keys, env)
@@ -312,12 +317,16 @@ class Topology:
         return {"stopped_after_s": stopped_after, "ready_after_s": ready_after, "in_rotation_after_s": in_rotation}
 
     def stop(self) -> None:
-        for replica in reversed(self.all_replicas()):
-            if replica.process is not None:
-                try:
-                    replica.stop(timeout=STOP_TIMEOUT_S)
-                except RuntimeError:
-                    replica.kill()
+        """SIGTERM every replica at once (their drain delays overlap), wait, SIGKILL stragglers."""
+        running = [r for r in self.all_replicas() if r.process is not None]
+        for replica in running:
+            replica.send(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for replica in running:
+            try:
+                replica.stop(timeout=max(deadline - time.monotonic(), 0.1))
+            except RuntimeError:
+                replica.kill()
         if self.proxy is not None:
             self.proxy.stop()
         if self.names:
