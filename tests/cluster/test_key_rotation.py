@@ -185,15 +185,19 @@ def _burst(cluster: topology.Topology, burst_user: list[str], statuses: Counter[
     burst_user[:] = [pair["access_token"], pair["refresh_token"]]
     header = {"Authorization": f"Bearer {pair['access_token']}"}
     targets = [r for s in ("avatars", "social") for r in cluster.replicas[s]] + [cluster.replica("identity", 1)]
+    clients = {r.name: httpx.Client(base_url=r.url, timeout=10) for r in targets}  # thread-safe, pooled
     barrier = threading.Barrier(BURST * len(targets))
 
     def one(replica: topology.Replica) -> int:
-        with httpx.Client(base_url=replica.url, timeout=10) as http:
-            barrier.wait(10)
-            return http.get(PROBES[replica.service], headers=header).status_code
+        barrier.wait(60)
+        return clients[replica.name].get(PROBES[replica.service], headers=header).status_code
 
-    with ThreadPoolExecutor(BURST * len(targets)) as pool:
-        statuses.update(pool.map(one, [r for r in targets for _ in range(BURST)]))
+    try:
+        with ThreadPoolExecutor(BURST * len(targets)) as pool:
+            statuses.update(pool.map(one, [r for r in targets for _ in range(BURST)]))
+    finally:
+        for client in clients.values():
+            client.close()
     return kid_of(pair["access_token"])
 
 
