@@ -49,6 +49,8 @@ LOAD_THREADS = 12
 #: The junk-kid attacker: threads, and seconds between two requests of one thread.
 JUNK_THREADS = 8
 JUNK_EVERY_S = 0.05
+#: Junk-kid requests answered before the rotations start.
+JUNK_REQUESTS = 40
 #: Requests sent at once to each replica with the first token of a newly promoted key.
 BURST = 10
 #: Seconds of load before, between and after the restarts of one rollout.
@@ -141,31 +143,46 @@ class JunkKids:
     statuses: Counter[int] = field(default_factory=Counter)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _clients: list[httpx.Client] = field(default_factory=list)
+    started: float = 0.0
 
-    def _run(self) -> None:
-        clients = {s: httpx.Client(base_url=self.urls[s], timeout=10) for s in ("avatars", "social")}
+    def _run(self, clients: dict[str, httpx.Client]) -> None:
         n = 0
-        try:
-            while not self._stop.is_set():
-                service = ("avatars", "social")[n % 2]
-                answer = clients[service].get(PROBES[service], headers={"Authorization": f"Bearer {_junk_kid_token()}"})
+        while not self._stop.is_set():
+            service = ("avatars", "social")[n % 2]
+            token = _junk_kid_token()
+            try:
+                answer = clients[service].get(PROBES[service], headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError:
+                self.statuses[0] += 1
+            else:
                 self.statuses[answer.status_code] += 1
-                n += 1
-                self._stop.wait(JUNK_EVERY_S)
-        finally:
-            for client in clients.values():
-                client.close()
+            n += 1
+            self._stop.wait(JUNK_EVERY_S)
 
     def start(self) -> None:
+        # Clients are made here, not in the threads: on a busy machine the threads would spend the
+        # whole attack building them.
         for i in range(JUNK_THREADS):
-            thread = threading.Thread(target=self._run, name=f"junk-kids-{i}", daemon=True)
+            clients = {s: httpx.Client(base_url=self.urls[s], timeout=10) for s in ("avatars", "social")}
+            self._clients.extend(clients.values())
+            thread = threading.Thread(target=self._run, args=(clients,), name=f"junk-kids-{i}", daemon=True)
+            if not self._threads:
+                self.started = time.monotonic()
             thread.start()
             self._threads.append(thread)
+
+    def wait_for(self, requests: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.statuses.total() < requests and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(15)
+        for client in self._clients:
+            client.close()
 
 
 def _jwks_fetches(replica: topology.Replica) -> int:
@@ -246,8 +263,9 @@ def test_two_rotations_under_load_refuse_no_valid_token(cluster_factory) -> None
     junk.start()
     with LoadGenerator(cluster.urls(), actions, users=LOAD_THREADS, pause_s=0.02) as load:
         time.sleep(STEADY_S)
+        junk.wait_for(JUNK_REQUESTS)
         junk.stop()  # before any rotation: its fetches must not hand the verifiers the next keys early
-        attacked_s = time.monotonic() - load.record.started
+        attacked_s = time.monotonic() - junk.started
         attacked_fetches = {r.name: _jwks_fetches(r) - fetches_before[r.name] for r in verifiers}
         promoted = [_rollout(cluster, sessions, windows, burst_user, burst) for _ in range(2)]
     sessions.stop()
@@ -279,6 +297,7 @@ def test_two_rotations_under_load_refuse_no_valid_token(cluster_factory) -> None
         assert len(sessions.kids_between(start, end)) == 2, f"{name}: old and new identity replicas both signed"
     assert all(n >= 1 for n in fetches.values()), f"every verifier replica fetched the JWKS during the run: {fetches}"
     assert set(junk.statuses) == {401}, junk.statuses
+    assert junk.statuses.total() >= JUNK_REQUESTS, junk.statuses
     assert max(attacked_fetches.values()) <= attacked_s / 1.0 + 2, f"at most ~1 fetch/s under junk: {attacked_fetches}"
 
     # The key the second rotation dropped: refused everywhere, cached or not. identity's replicas
