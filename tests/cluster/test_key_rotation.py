@@ -10,11 +10,12 @@ replicas side by side (each signing with its own key), then identity-1.
 What it shows, with the verifiers' routine JWKS refresh left at its default (300 s, longer than the
 run): the first rotation promotes a key every verifier fetched at start (published as ``next``), so
 no fetch is needed; the second promotes a key they have never fetched, so the first requests with
-it (several at once per replica) all wait for one shared fetch per worker and pass. All along an
-attacker sends tokens with made-up kids: each is refused, identity sees at most about one JWKS
-fetch per second per verifier worker, and none of it delays a valid token into a refusal (the old
-cool-down refused every new kid for 10 s after such a fetch). At the end the key the second
-rotation dropped no longer verifies anywhere, even for a token every replica had cached.
+it (ten at once per replica, before any other token of that key exists) all wait for one shared
+fetch per worker and pass; the old verifier accepted one of them and refused nine. Before the
+rotations an attacker sends tokens with made-up kids from several threads: each is refused and
+identity sees at most about one JWKS fetch per second per verifier worker (it stops before the
+first rotation, so its fetches cannot hand the verifiers the next keys early). At the end the key
+the second rotation dropped no longer verifies anywhere, even for a token every replica had cached.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -44,8 +46,13 @@ USERS = 4
 #: Load threads (distinct client addresses) sharing the users' tokens: several requests at once
 #: carry a newly promoted key to the same replica.
 LOAD_THREADS = 12
-#: Seconds between two requests of the junk-kid attacker.
-JUNK_EVERY_S = 0.1
+#: The junk-kid attacker: threads, and seconds between two requests of one thread.
+JUNK_THREADS = 8
+JUNK_EVERY_S = 0.05
+#: Junk-kid requests answered before the rotations start.
+JUNK_REQUESTS = 40
+#: Requests sent at once to each replica with the first token of a newly promoted key.
+BURST = 10
 #: Seconds of load before, between and after the restarts of one rollout.
 STEADY_S = 4.0
 SIDE_BY_SIDE_S = 4.0
@@ -66,6 +73,7 @@ class Sessions:
     refresh: list[str] = field(default_factory=list)
     minted: list[tuple[float, str]] = field(default_factory=list)  # (when, kid) of each new token
     refresh_statuses: Counter[int] = field(default_factory=Counter)
+    paused: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -77,6 +85,9 @@ class Sessions:
         with httpx.Client(base_url=self.identity_url, timeout=10) as http:
             n = 0
             while not self._stop.is_set():
+                if self.paused.is_set():
+                    self._stop.wait(0.05)
+                    continue
                 i = n % len(self.users)
                 try:
                     answer = http.post("/v1/sessions/refresh", json={"refresh_token": self.refresh[i]})
@@ -131,30 +142,47 @@ class JunkKids:
     urls: dict[str, str]
     statuses: Counter[int] = field(default_factory=Counter)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _clients: list[httpx.Client] = field(default_factory=list)
+    started: float = 0.0
 
-    def _run(self) -> None:
-        clients = {s: httpx.Client(base_url=self.urls[s], timeout=10) for s in ("avatars", "social")}
+    def _run(self, clients: dict[str, httpx.Client]) -> None:
         n = 0
-        try:
-            while not self._stop.is_set():
-                service = ("avatars", "social")[n % 2]
-                answer = clients[service].get(PROBES[service], headers={"Authorization": f"Bearer {_junk_kid_token()}"})
+        while not self._stop.is_set():
+            service = ("avatars", "social")[n % 2]
+            token = _junk_kid_token()
+            try:
+                answer = clients[service].get(PROBES[service], headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError:
+                self.statuses[0] += 1
+            else:
                 self.statuses[answer.status_code] += 1
-                n += 1
-                self._stop.wait(JUNK_EVERY_S)
-        finally:
-            for client in clients.values():
-                client.close()
+            n += 1
+            self._stop.wait(JUNK_EVERY_S)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="junk-kids", daemon=True)
-        self._thread.start()
+        # Clients are made here, not in the threads: on a busy machine the threads would spend the
+        # whole attack building them.
+        for i in range(JUNK_THREADS):
+            clients = {s: httpx.Client(base_url=self.urls[s], timeout=10) for s in ("avatars", "social")}
+            self._clients.extend(clients.values())
+            thread = threading.Thread(target=self._run, args=(clients,), name=f"junk-kids-{i}", daemon=True)
+            if not self._threads:
+                self.started = time.monotonic()
+            thread.start()
+            self._threads.append(thread)
+
+    def wait_for(self, requests: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.statuses.total() < requests and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(15)
+        for thread in self._threads:
+            thread.join(15)
+        for client in self._clients:
+            client.close()
 
 
 def _jwks_fetches(replica: topology.Replica) -> int:
@@ -164,20 +192,62 @@ def _jwks_fetches(replica: topology.Replica) -> int:
     )
 
 
-def _rollout(cluster: topology.Topology, sessions: Sessions, windows: list[tuple[str, float, float]]) -> None:
-    """Rotate the shared key folder (the Secret), then restart identity's replicas one at a time."""
+def _burst(cluster: topology.Topology, burst_user: list[str], statuses: Counter[int]) -> str:
+    """The issue's case: a token from the first restarted identity replica, sent BURST times at once to
+    every other replica before any other token of its key exists; returns its kid."""
+    first = cluster.replica("identity", 0).url
+    answer = httpx.post(f"{first}/v1/sessions/refresh", json={"refresh_token": burst_user[1]}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    pair = answer.json()
+    burst_user[:] = [pair["access_token"], pair["refresh_token"]]
+    header = {"Authorization": f"Bearer {pair['access_token']}"}
+    targets = [r for s in ("avatars", "social") for r in cluster.replicas[s]] + [cluster.replica("identity", 1)]
+    clients = {r.name: httpx.Client(base_url=r.url, timeout=10) for r in targets}  # thread-safe, pooled
+    barrier = threading.Barrier(BURST * len(targets))
+
+    def one(replica: topology.Replica) -> int:
+        barrier.wait(60)
+        return clients[replica.name].get(PROBES[replica.service], headers=header).status_code
+
+    try:
+        with ThreadPoolExecutor(BURST * len(targets)) as pool:
+            statuses.update(pool.map(one, [r for r in targets for _ in range(BURST)]))
+    finally:
+        for client in clients.values():
+            client.close()
+    return kid_of(pair["access_token"])
+
+
+def _rollout(
+    cluster: topology.Topology,
+    sessions: Sessions,
+    windows: list[tuple[str, float, float]],
+    burst_user: list[str],
+    burst: Counter[int],
+) -> str:
+    """Rotate the shared key folder (the Secret), then restart identity's replicas one at a time.
+
+    The users' sessions pause from the rotation until the burst is sent (the load goes on with
+    the tokens it holds, still valid), so the burst carries the first token of the new key."""
+    sessions.paused.set()
     assert rotate_keys(cluster.folder / "keys") is None
     cluster.restart("identity", 0)
+    kid = _burst(cluster, burst_user, burst)
+    sessions.paused.clear()
     side_by_side = time.monotonic()
     time.sleep(SIDE_BY_SIDE_S)
     windows.append(("side_by_side", side_by_side, time.monotonic()))
     cluster.restart("identity", 1)
     time.sleep(STEADY_S)
+    return kid
 
 
 def test_two_rotations_under_load_refuse_no_valid_token(cluster_factory) -> None:
     cluster = cluster_factory()
     users = make_users(cluster, USERS)
+    spare = make_users(cluster, 1)[0]
+    burst_user = [spare.access_token, spare.refresh_token]
+    burst: Counter[int] = Counter()
     verifiers = [r for s in ("avatars", "social") for r in cluster.replicas[s]]
     for replica in [*verifiers, *cluster.replicas["identity"]]:  # every replica caches it
         ok = httpx.get(f"{replica.url}{PROBES[replica.service]}", headers=users[0].auth, timeout=5)
@@ -193,9 +263,11 @@ def test_two_rotations_under_load_refuse_no_valid_token(cluster_factory) -> None
     junk.start()
     with LoadGenerator(cluster.urls(), actions, users=LOAD_THREADS, pause_s=0.02) as load:
         time.sleep(STEADY_S)
-        _rollout(cluster, sessions, windows)
-        _rollout(cluster, sessions, windows)
-    junk.stop()
+        junk.wait_for(JUNK_REQUESTS)
+        junk.stop()  # before any rotation: its fetches must not hand the verifiers the next keys early
+        attacked_s = time.monotonic() - junk.started
+        attacked_fetches = {r.name: _jwks_fetches(r) - fetches_before[r.name] for r in verifiers}
+        promoted = [_rollout(cluster, sessions, windows, burst_user, burst) for _ in range(2)]
     sessions.stop()
     record = load.record
 
@@ -209,19 +281,24 @@ def test_two_rotations_under_load_refuse_no_valid_token(cluster_factory) -> None
         "token_refreshes": dict(sessions.refresh_statuses),
         "jwks_fetches_per_verifier_replica": fetches,
         "junk_kid_requests": dict(junk.statuses),
+        "jwks_fetches_while_attacked": attacked_fetches,
+        "attacked_s": round(attacked_s, 1),
+        "first_token_bursts": dict(burst),
         "kids_minted_side_by_side": [len(sessions.kids_between(a, b)) for _, a, b in windows],
     }
     print("key rotation under load:", json.dumps(figures, sort_keys=True))
 
     assert unauthorized == [], f"{len(unauthorized)} valid tokens refused: {Counter(unauthorized)}"
+    assert dict(burst) == {200: 2 * BURST * 5}, f"first tokens of a new key sent at once: {burst}"
+    assert len(set(promoted)) == 2, promoted
     assert record.requests > 300, record.summary()
     assert len(by_kid) == 3, f"the load used tokens of the three signing keys in turn: {by_kid}"
     for name, start, end in windows:
         assert len(sessions.kids_between(start, end)) == 2, f"{name}: old and new identity replicas both signed"
     assert all(n >= 1 for n in fetches.values()), f"every verifier replica fetched the JWKS during the run: {fetches}"
     assert set(junk.statuses) == {401}, junk.statuses
-    duration = record.stopped - record.started
-    assert max(fetches.values()) <= duration / 1.0 + 5, f"junk kids make identity serve at most ~1 fetch/s: {fetches}"
+    assert junk.statuses.total() >= JUNK_REQUESTS, junk.statuses
+    assert max(attacked_fetches.values()) <= attacked_s / 1.0 + 2, f"at most ~1 fetch/s under junk: {attacked_fetches}"
 
     # The key the second rotation dropped: refused everywhere, cached or not. identity's replicas
     # no longer hold it; a verifier drops it at its next fetch, which a token with an unknown kid
