@@ -24,10 +24,12 @@ from fleetkit.di import kit_dependencies
 from fleetkit.health import HEALTH_ROUTES
 from fleetkit.lifespan import Hook, KeysFactory, kit_lifespan
 from fleetkit.logging import configure_logging
+from fleetkit.methods import HeadAsGet, Preflight
 from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
 from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
+from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
@@ -80,13 +82,14 @@ def create_service_app(
     )
     app = Litestar(
         route_handlers=list(HEALTH_ROUTES),
-        plugins=[StrictStructSchemaPlugin(), *slices],
+        plugins=[StrictStructSchemaPlugin(), *slices, Preflight()],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
         dependencies={**kit_dependencies(runtime), **(dependencies or {})},
         exception_handlers=exception_handlers(),
         lifespan=[kit_lifespan(hooks, keys_factory)],
         state=State({"runtime": runtime}),
         request_max_body_size=settings.max_body_bytes,
+        request_class=KitRequest,
         openapi_config=OpenAPIConfig(
             title=settings.service_name,
             version=settings.service_version,
@@ -103,6 +106,7 @@ def create_service_app(
             for handler in getattr(route, "route_handlers", ()):
                 handler.after_request = _docs_errors_as_problems
     resolve_sync_dependencies_in_line(app)
+    app.asgi_handler = HeadAsGet(app.asgi_handler)
     return app
 
 

@@ -20,6 +20,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from fleetkit.logging import get_logger
+from fleetkit.methods import allow_header
 from fleetkit.responses import Response
 
 __all__ = [
@@ -142,11 +143,22 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException) or (exc.status_code == 400 and exc.extra):
         return _validation(request, ValidationException(detail=exc.detail, extra=exc.extra))
-    title = _title(exc.status_code)
+    status = exc.status_code
+    title = _title(status)
     detail = exc.detail if exc.detail and exc.detail != title else None
-    if exc.status_code >= 500:
+    if status >= 500:
         detail = None
-    return problem(exc.status_code, title, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 413:
+        detail = "The request body is larger than this service accepts."
+        # Refused before the body was read: the server drops the connection after answering,
+        # so it says so, and a keep-alive client opens a new one for its next request.
+        headers["Connection"] = "close"
+    elif status == 405:
+        allow = headers.pop("allow", None) or headers.pop("Allow", None)
+        if allow:
+            headers["Allow"] = allow_header({m.strip() for m in allow.split(",") if m.strip()})
+    return problem(status, title, detail, headers=headers or None)
 
 
 def _dependency(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
