@@ -23,5 +23,5 @@ class KitRequest(Request[Any, Any, Any]):
         try:
             return await super().json()
         except UnicodeDecodeError as exc:
-            msg = f"The request body is not valid UTF-8 (byte {exc.start}: {exc.reason})."
+            msg = f"The request body is not valid UTF-8: a string holds a bad byte sequence ({exc.reason})."
             raise SerializationException(msg) from exc
