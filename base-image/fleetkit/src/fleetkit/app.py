@@ -16,7 +16,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import InitPluginProtocol
 from litestar.router import Router
 
@@ -27,7 +26,14 @@ from fleetkit.logging import configure_logging
 from fleetkit.methods import HeadAsGet, Preflight
 from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
-from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
+from fleetkit.openapi import (
+    ScalarDocs,
+    StrictStructSchemaPlugin,
+    SwaggerDocs,
+    document_kit_responses,
+    document_probe_responses,
+    security_components,
+)
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
 from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
@@ -80,6 +86,8 @@ def create_service_app(
     docs = Router(
         path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
     )
+    for probe in HEALTH_ROUTES:
+        document_probe_responses(probe)
     app = Litestar(
         route_handlers=list(HEALTH_ROUTES),
         plugins=[StrictStructSchemaPlugin(), *slices, Preflight()],
@@ -95,7 +103,8 @@ def create_service_app(
             version=settings.service_version,
             description=description,
             openapi_router=docs,
-            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[ScalarDocs(path="/"), SwaggerDocs(path="/swagger")],
+            components=security_components(),
         ),
         debug=debug,
     )
