@@ -43,10 +43,6 @@ def _run(url: str, token: str, report: Path) -> tuple[int, str]:
         f"Authorization: Bearer {token}",
         "--checks",
         "all",
-        # Litestar answers OPTIONS per slice: PUT and DELETE of one path in two slices list only
-        # one method in Allow. A framework limitation, not an API fault (see docs/reliability.md).
-        "--exclude-checks",
-        "allow_header_conformance",
         "--continue-on-failure",
         "--exclude-path-regex",
         "^/docs",

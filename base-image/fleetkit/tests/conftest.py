@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit_support import MIGRATIONS, TEST_SLICE, SigningKey, kit_settings
+from kit_support import MIGRATIONS, OTHER_SLICE, TEST_SLICE, SigningKey, kit_settings
 from litestar import Litestar
 
 from fleetkit.app import create_service_app
@@ -84,7 +84,7 @@ def make_app(signing_key: SigningKey) -> AppFactory:
 
         return create_service_app(
             settings=kit_settings(database_url, **overrides),
-            slices=[TEST_SLICE],
+            slices=[TEST_SLICE, OTHER_SLICE],
             migrations=migrations,
             description="kit test service",
             keys_factory=keys,

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from litestar import Litestar, get, post
+from litestar import Litestar, delete, get, post
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
@@ -102,7 +102,14 @@ def echo(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     return {"size": len(str(data))}
 
 
+@delete("/v1/items/{item_id:int}", status_code=204, sync_to_thread=False)
+def delete_item(item_id: int, caller: CurrentCaller) -> None:
+    return None
+
+
 TEST_SLICE = Slice(open_route, item_route, strict_route, widgets_count, slow_query, boom, echo)
+#: A second slice on a path of the first (as avatars' GET and PATCH/DELETE of one avatar are).
+OTHER_SLICE = Slice(delete_item)
 
 
 def kit_settings(database_url: str, **overrides: Any) -> KitSettings:

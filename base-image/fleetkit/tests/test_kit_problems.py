@@ -113,3 +113,21 @@ async def test_a_valid_bearer_token_reaches_the_route_with_its_caller(make_app, 
         response = await client.get("/v1/items/7", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {"item": "7", "user": claims["sub"]}
+
+
+@pytest.mark.parametrize("content", [b'{"x": "a\xffb"}', b'{"x": "\xc3"}', b'{"\xed\xa0\x80": 1}'])
+async def test_invalid_utf8_inside_a_json_string_is_a_400_problem_saying_so(
+    make_app, unreachable_database_url, content
+):
+    async with serving(make_app(unreachable_database_url)) as client:
+        response = await client.post("/v1/echo", content=content, headers={"content-type": "application/json"})
+    body = assert_problem(response, 400)
+    assert "UTF-8" in body["detail"]
+
+
+async def test_a_413_tells_the_client_the_connection_closes(make_app, unreachable_database_url):
+    app = make_app(unreachable_database_url, max_body_bytes=2048)
+    async with serving(app) as client:
+        big = await client.post("/v1/echo", json={"x": "a" * 4096})
+    assert_problem(big, 413)
+    assert big.headers["connection"] == "close"

@@ -138,3 +138,19 @@ async def test_a_retry_while_the_first_request_runs_is_409(pool, alice):
     assert (await first).status_code == 200
     assert second.status_code == 409
     assert second.headers["Retry-After"] == "1"
+
+
+async def test_openapi_states_the_patch_contract_and_who_can_read_an_avatar(client):
+    document = (await client.get("/docs/openapi.json")).json()
+    patch = document["paths"]["/v1/avatars/{avatar_id}"]["patch"]
+    if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+    assert if_match["required"] is True  # without it: 428, documented
+    assert "428" in patch["responses"]
+    body = document["components"]["schemas"]["UpdateAvatarRequest"]
+    assert body["minProperties"] == 1  # {} is a 422
+    assert body["additionalProperties"] is False
+    read = document["paths"]["/v1/avatars/{avatar_id}"]["get"]
+    assert "Any authenticated caller can read any avatar" in read["description"]
+    assert read["security"] == [{"bearerAuth": []}]
+    render = document["paths"]["/v1/avatars/{avatar_id}/image.svg"]["get"]
+    assert "security" not in render  # public: an <img> sends no token

@@ -60,8 +60,8 @@ def check_app_routes(
     matched: set[tuple[str, ...]] = set()
     for route in report["routes"]:
         methods = route["methods"]
-        if methods == ["OPTIONS"] and route["handler"].startswith("litestar."):
-            continue  # Litestar's automatic CORS preflight handler
+        if methods == ["OPTIONS"] and route["handler"].startswith(("litestar.", "fleetkit.methods.")):
+            continue  # the preflight (OPTIONS) answer Litestar or the kit mounts on every path
         for method in methods:
             keys = {(method, route["path"]), (method, route["path_format"])}
             listed = bool(keys & public)

@@ -17,7 +17,6 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins import InitPluginProtocol
 from litestar.router import Router
 
@@ -25,10 +24,19 @@ from fleetkit.di import kit_dependencies
 from fleetkit.health import HEALTH_ROUTES
 from fleetkit.lifespan import Hook, KeysFactory, kit_lifespan
 from fleetkit.logging import configure_logging
+from fleetkit.methods import HeadAsGet, Preflight
 from fleetkit.middleware import KitMiddleware
 from fleetkit.migrate import load_migrations
-from fleetkit.openapi import StrictStructSchemaPlugin, document_kit_responses
+from fleetkit.openapi import (
+    ScalarDocs,
+    StrictStructSchemaPlugin,
+    SwaggerDocs,
+    document_kit_responses,
+    document_probe_responses,
+    security_components,
+)
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
+from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
@@ -84,21 +92,25 @@ def create_service_app(
     docs = Router(
         path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
     )
+    for probe in HEALTH_ROUTES:
+        document_probe_responses(probe)
     app = Litestar(
         route_handlers=list(HEALTH_ROUTES),
-        plugins=[StrictStructSchemaPlugin(), *slices],
+        plugins=[StrictStructSchemaPlugin(), *slices, Preflight()],
         middleware=[DefineMiddleware(KitMiddleware, runtime=runtime)],
         dependencies={**kit_dependencies(runtime), **(dependencies or {})},
         exception_handlers=handlers,
         lifespan=[kit_lifespan(hooks, keys_factory)],
         state=State({"runtime": runtime}),
         request_max_body_size=settings.max_body_bytes,
+        request_class=KitRequest,
         openapi_config=OpenAPIConfig(
             title=settings.service_name,
             version=settings.service_version,
             description=description,
             openapi_router=docs,
-            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[ScalarDocs(path="/"), SwaggerDocs(path="/swagger")],
+            components=security_components(),
         ),
         debug=debug,
     )
@@ -109,6 +121,7 @@ def create_service_app(
             for handler in getattr(route, "route_handlers", ()):
                 handler.after_request = _docs_errors_as_problems
     resolve_sync_dependencies_in_line(app)
+    app.asgi_handler = HeadAsGet(app.asgi_handler)
     return app
 
 

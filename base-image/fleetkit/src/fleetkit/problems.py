@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
 from litestar import Request
+from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from fleetkit.faults import CapacityExhausted, DependencyUnavailable
 from fleetkit.logging import get_logger
+from fleetkit.methods import allow_header
 from fleetkit.responses import Response
 
 __all__ = [
@@ -55,6 +57,8 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
     asyncio.CancelledError,
 )
 RETRY_AFTER_S = "2"
+#: Request headers that make a request conditional: a route that requires one answers 428 without it.
+CONDITIONAL_HEADERS = frozenset({"if-match", "if-unmodified-since"})
 #: Text PostgreSQL cannot store (U+0000, say): bad input from the client, not a fault.
 UNSTORABLE_TEXT: tuple[type[Exception], ...] = (
     asyncpg.CharacterNotInRepertoireError,
@@ -70,7 +74,7 @@ class FieldError(msgspec.Struct, frozen=True):
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     title: str
-    status: int
+    status: Annotated[int, msgspec.Meta(ge=400, le=599)]
     type: str = "about:blank"
     detail: str | None = None
     instance: str | None = None
@@ -130,7 +134,32 @@ def _field_errors(request: Request[Any, Any, Any], extra: Any) -> list[FieldErro
     return errors
 
 
+def _missing_precondition(request: Request[Any, Any, Any]) -> str | None:
+    handler: Any = request.scope.get("route_handler")
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return None
+    for parameter in handler.parsed_fn_signature.parameters.values():
+        definition = getattr(parameter, "kwarg_definition", None)
+        if getattr(definition, "param_type", None) != ParamType.HEADER:
+            continue
+        header = definition.header or definition.name  # type: ignore[union-attr]
+        if (
+            isinstance(header, str)
+            and header.lower() in CONDITIONAL_HEADERS
+            and not parameter.has_default
+            and header not in request.headers
+        ):
+            return header
+    return None
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    missing = _missing_precondition(request)
+    if missing is not None:  # RFC 6585: the route only acts on a conditional request
+        detail = f"Send {missing} with the ETag you read, so concurrent changes are not lost."
+        errors = [FieldError(missing, "required", source="header")]
+        return problem(428, "Precondition Required", detail, errors=errors)
     errors = _field_errors(request, exc.extra)
     names = ", ".join(sorted({e.field for e in errors})) or "body"
     detail = f"Invalid or missing: {names}. " + "; ".join(f"{e.field}: {e.message}" for e in errors)
@@ -140,11 +169,22 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException) or (exc.status_code == 400 and exc.extra):
         return _validation(request, ValidationException(detail=exc.detail, extra=exc.extra))
-    title = _title(exc.status_code)
+    status = exc.status_code
+    title = _title(status)
     detail = exc.detail if exc.detail and exc.detail != title else None
-    if exc.status_code >= 500:
+    if status >= 500:
         detail = None
-    return problem(exc.status_code, title, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 413:
+        detail = "The request body is larger than this service accepts."
+        # Refused before the body was read: the server drops the connection after answering,
+        # so it says so, and a keep-alive client opens a new one for its next request.
+        headers["Connection"] = "close"
+    elif status == 405:
+        allow = headers.pop("allow", None) or headers.pop("Allow", None)
+        if allow:
+            headers["Allow"] = allow_header({m.strip() for m in allow.split(",") if m.strip()})
+    return problem(status, title, detail, headers=headers or None)
 
 
 def _capacity(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

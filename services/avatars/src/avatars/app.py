@@ -83,7 +83,11 @@ def create_app(keys_factory: KeysFactory | None = None) -> Litestar:
         settings=settings,
         slices=SLICES,
         migrations=MIGRATIONS,
-        description="Avatars and their creation wizard: drafts, avatars, SVG renders, snapshots.",
+        description=(
+            "Avatars and their creation wizard: drafts, avatars, SVG renders, snapshots. Drafts are "
+            "private to their owner; a finished avatar can be read by any authenticated caller (and "
+            "its SVG render by anyone), but changed or deleted by its owner only."
+        ),
         hooks=(sweep_expired,),
         keys_factory=keys_factory,
     )

@@ -72,3 +72,16 @@ async def test_post_accounts_rejects_malformed_json_with_400(client):
     response = await client.post("/v1/accounts", content=b'{"email": ', headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_document_states_the_password_rules_that_give_422(client):
+    document = (await client.get("/docs/openapi.json")).json()
+    password = document["components"]["schemas"]["RegisterAccountRequest"]["properties"]["password"]
+    assert (password["minLength"], password["maxLength"]) == (12, 128)
+    for rule in ("4 distinct characters", "common password", "e-mail address"):
+        assert rule in password["description"], rule
+    operation = document["paths"]["/v1/accounts"]["post"]
+    assert "security" not in operation  # public: registering needs no token
+    assert "distinct characters" in operation["responses"]["422"]["description"]
+    me = document["paths"]["/v1/me"]["get"]
+    assert me["security"] == [{"bearerAuth": []}]

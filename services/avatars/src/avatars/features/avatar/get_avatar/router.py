@@ -23,6 +23,11 @@ from fleetkit.responses import Response
     "/v1/avatars/{avatar_id:uuid}",
     tags=["avatars"],
     summary="One avatar; its ETag is its version (send it as If-Match to update).",
+    description=(
+        "Any authenticated caller can read any avatar, not only their own: avatars are shown next "
+        "to their owners' posts to every user (a design choice; the public SVG render shows the "
+        "same). Only the owner can change or delete one."
+    ),
     responses={
         304: ResponseSpec(None, description="Not modified: the If-None-Match ETag is current."),
         404: problem_spec("No avatar with this id."),

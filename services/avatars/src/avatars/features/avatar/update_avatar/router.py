@@ -40,7 +40,7 @@ def _unset_to_none[T](value: T | msgspec.UnsetType) -> T | None:
         404: problem_spec("No avatar of yours with this id."),
         412: problem_spec("The avatar changed since you read it (stale If-Match)."),
         422: problem_spec("The body is well formed but changes nothing (an empty patch)."),
-        428: problem_spec("If-Match is required."),
+        428: problem_spec("If-Match is missing: a change must say which version it replaces."),
     },
 )
 async def change_avatar(
@@ -50,12 +50,9 @@ async def change_avatar(
     caller: CurrentCaller,
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
-    if_match: Annotated[str | None, HeaderParameter(name="If-Match", description='The ETag read, e.g. "3".')] = None,
+    # Required: without it the kit answers 428 Precondition Required (fleetkit.problems), not 400.
+    if_match: Annotated[str, HeaderParameter(name="If-Match", description='The ETag read, e.g. "3".')],
 ) -> Response[UpdatedAvatarResponse]:
-    if if_match is None:
-        reason = "Send If-Match with the ETag you read, so concurrent changes are not lost."
-        errors = [FieldError("If-Match", "required", source="header")]
-        return problem(428, "Precondition Required", reason, errors=errors)
     palette = _unset_to_none(data.palette)
     accessories = _unset_to_none(data.accessories)
     cmd = UpdateAvatar(

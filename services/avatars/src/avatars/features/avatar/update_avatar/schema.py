@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -17,6 +17,9 @@ class UpdatePalette(msgspec.Struct, forbid_unknown_fields=True):
 
 class UpdateAvatarRequest(msgspec.Struct, forbid_unknown_fields=True):
     """A merge patch: only the fields sent change (at least one)."""
+
+    #: Published as ``minProperties: 1`` (fleetkit.openapi): ``{}`` changes nothing and is a 422.
+    openapi_min_properties: ClassVar[int] = 1
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
     shape: Annotated[Shape, msgspec.Meta(examples=["rounded"])] | msgspec.UnsetType = msgspec.UNSET

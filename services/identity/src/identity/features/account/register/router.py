@@ -24,7 +24,9 @@ from identity.passwords import Passwords
     summary="Register an account.",
     responses={
         409: problem_spec("The e-mail is already registered."),
-        422: problem_spec("Password too weak."),
+        422: problem_spec(
+            "Password too weak: fewer than 4 distinct characters, very common, or containing the e-mail's local part."
+        ),
     },
 )
 async def register(
