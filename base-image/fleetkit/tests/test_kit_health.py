@@ -27,6 +27,8 @@ async def test_readyz_is_503_when_the_database_has_no_migrations(make_app, empty
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"]
+    # Told apart from an outage: the missing schema_migrations table is read as "not migrated".
+    assert response.json()["detail"] == "Database has no migrations applied yet."
     assert live.status_code == 200
 
 
@@ -38,6 +40,7 @@ async def test_readyz_is_503_when_the_schema_is_behind_the_code(make_app, databa
     async with serving(make_app(database_url, migrations=newer)) as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
+    assert response.json()["detail"].startswith("Database schema is behind this code")
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(make_app, unreachable_database_url):
@@ -45,6 +48,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(make_app, unreacha
         response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "Database unreachable or failing."
 
 
 async def test_readyz_turns_503_at_once_when_draining_while_livez_stays_200(make_app, database_url):

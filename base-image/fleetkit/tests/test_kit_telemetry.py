@@ -135,9 +135,10 @@ def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None
 def _server_spans(ratio: float) -> tuple[ServerSpans, _StagedIds, InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     ids = _StagedIds()
-    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(ratio)), id_generator=ids)
+    sampler = ParentBased(TraceIdRatioBased(ratio))
+    provider = TracerProvider(sampler=sampler, id_generator=ids)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return ServerSpans(provider.get_tracer("test.http"), ids, ratio), ids, exporter
+    return ServerSpans(provider.get_tracer("test.http"), ids, sampler), ids, exporter
 
 
 def _remote(trace_id: int, sampled: bool, state: str = "") -> Context:
@@ -210,3 +211,62 @@ def test_a_sampled_caller_gets_a_recorded_child_of_its_span() -> None:
     assert finished.context.trace_id == 0xFEED
     assert finished.parent is not None
     assert finished.parent.span_id == 0xABC
+
+
+# --- OTEL_TRACES_SAMPLER / _ARG: the kit decides exactly as the SDK configured by the env ---
+
+SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.1, 0.5, 1.0])
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_request_span_decisions_equal_the_sdk_sampler_configured_by_the_env(
+    name: str, ratio: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from opentelemetry.sdk.trace.sampling import Decision
+
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", name)
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", str(ratio))
+    sdk_sampler = TracerProvider().sampler  # the SDK reads the two variables itself
+    settings = kit_settings("postgresql://x@127.0.0.1/x", otel_traces_sampler=name, otel_traces_sampler_arg=ratio)
+    ids = _StagedIds()
+    chosen = telemetry.sampler(settings)
+    provider = TracerProvider(sampler=chosen, id_generator=ids)
+    spans = telemetry.server_spans(settings, provider.get_tracer("test.http"), ids, chosen)
+    draw = random.Random(f"{name}-{ratio}")
+    decisions = set()
+    for _ in range(400):
+        trace_id = draw.getrandbits(128) or 1
+        for parent in (None, _remote(trace_id, sampled=True), _remote(trace_id, sampled=False)):
+            ids.staged = trace_id if parent is None else 0
+            span = spans.start("GET /v1/x", parent)
+            context = Context() if parent is None else parent
+            expected = sdk_sampler.should_sample(context, trace_id, "GET /v1/x", trace.SpanKind.SERVER).decision
+            assert span.is_recording() == (expected is not Decision.DROP), (name, ratio, parent, trace_id)
+            assert span.get_span_context().trace_flags.sampled == (expected is Decision.RECORD_AND_SAMPLE)
+            assert span.get_span_context().trace_id == trace_id
+            decisions.add(span.is_recording())
+            span.end()
+    if name.endswith("traceidratio") and 0 < ratio < 1:
+        assert decisions == {True, False}  # the draws crossed the bound both ways
+
+
+def test_an_unknown_sampler_name_stops_start_up_naming_the_variable() -> None:
+    from fleetkit.settings import KitSettings, SettingsError, load_settings
+
+    environ = {
+        "SERVICE_NAME": "t",
+        "DATABASE_URL": "postgresql://x@127.0.0.1/x",
+        "OTEL_TRACES_SAMPLER": "jaeger_remote",
+    }
+    with pytest.raises(SettingsError, match="OTEL_TRACES_SAMPLER is invalid"):
+        load_settings(KitSettings, environ)

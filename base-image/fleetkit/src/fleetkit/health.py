@@ -3,7 +3,8 @@
 - livez: the process and its loop answer. No dependency is checked, so a database outage never
   gets a pod restarted.
 - readyz: not draining, token keys loaded, and within a short deadline the pool runs a query that also proves the
-  schema is at the version this code expects.
+  schema is at the version this code expects. The 503 says which: no migrations at all (the ledger
+  table is missing, read from PostgreSQL's undefined_table error), schema behind, or database failing.
 - startupz: the lifespan finished starting.
 """
 
@@ -35,21 +36,29 @@ class Status(msgspec.Struct, frozen=True):
 _OK = Status("ok")
 
 
-async def _schema_ready(runtime: Runtime) -> bool:
+NOT_STARTED = "Not started yet."
+NO_SCHEMA = "Database has no migrations applied yet."
+SCHEMA_BEHIND = "Database schema is behind this code: its latest migration is not applied yet."
+DATABASE_FAILING = "Database unreachable or failing."
+
+
+async def _database_not_ready(runtime: Runtime) -> str | None:
+    """Why the database keeps this worker unready, or None when it is ready."""
     pool = runtime.pool
-    if pool is None:
-        return False
+    if pool is None or not runtime.health.started:
+        return NOT_STARTED
     try:
         async with pool.acquire(timeout=READY_DEADLINE_S) as conn:
-            return bool(
-                await conn.fetchval(
-                    queries.SELECT_SCHEMA_AT_VERSION,
-                    runtime.health.expected_schema,
-                    timeout=READY_DEADLINE_S,
-                )
+            at_version = await conn.fetchval(
+                queries.SELECT_SCHEMA_AT_VERSION,
+                runtime.health.expected_schema,
+                timeout=READY_DEADLINE_S,
             )
+    except asyncpg.UndefinedTableError:
+        return NO_SCHEMA
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        return False
+        return DATABASE_FAILING
+    return None if at_version else SCHEMA_BEHIND
 
 
 @get(
@@ -85,13 +94,9 @@ async def readyz(state: State) -> Response[Status] | Response[Problem]:
         # A pod that cannot verify any token is of no use yet; pods that already hold keys stay
         # ready when identity goes down, because keys are cached and never dropped.
         return problem(503, "Service Unavailable", "Token keys not loaded yet.", headers={"Retry-After": "1"})
-    if not runtime.health.started or not await _schema_ready(runtime):
-        return problem(
-            503,
-            "Service Unavailable",
-            "Database or schema not ready.",
-            headers={"Retry-After": "1"},
-        )
+    reason = await _database_not_ready(runtime)
+    if reason is not None:
+        return problem(503, "Service Unavailable", reason, headers={"Retry-After": "1"})
     return Response(_OK)
 
 

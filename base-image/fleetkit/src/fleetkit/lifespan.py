@@ -118,7 +118,7 @@ def kit_lifespan(
         settings = runtime.settings
         budget = settings.shutdown_timeout_s
         async with AsyncExitStack() as stack:
-            tracing = setup_tracing(settings)
+            tracing = setup_tracing(settings, runtime.metrics.registry)
             if tracing is not None:
                 runtime.tracer, runtime.server_spans = tracing.tracer, tracing.server_spans
                 stack.callback(shutdown_tracing)

@@ -10,6 +10,11 @@ protobuf classes and compare it with the SDK encoder's, span shape by span shape
 
 Spans are grouped by resource object and by instrumentation scope (name, version, schema URL,
 attributes); a resource's bytes are encoded once and cached.
+
+OTLP integers are int64. Python's are not, and the SDK keeps an attribute of 2**63 as it is
+(its encoder then fails the whole batch with "Value out of range"). Here an integer outside
+[-2**63, 2**63 - 1] is sent as its decimal string, as the OpenTelemetry specification's mapping
+of arbitrary data to AnyValue says (a double would silently lose digits).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ _LEN, _VARINT, _FIXED64, _FIXED32 = 2, 0, 1, 5
 _DOUBLE = struct.Struct("<d")
 _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 #: Span.SpanKind in the proto is the SDK's SpanKind value plus one (0 is UNSPECIFIED there).
 _KIND_OFFSET = 1
 #: Span.flags: the "has is_remote" bit, and the "is_remote" bit for a remote parent.
@@ -37,6 +43,7 @@ _IS_REMOTE = 0x200
 
 
 def _varint(value: int) -> bytes:
+    """A protobuf varint of a uint64 or (two's complement) int64; callers keep to that range."""
     if value < 0:
         value &= 0xFFFFFFFFFFFFFFFF  # int64 on the wire: two's complement, ten bytes
     if value < 0x80:
@@ -89,7 +96,9 @@ def _any_value(value: Any) -> bytes:
     if isinstance(value, str):
         return _bytes_field(_K["value.string"], value.encode())
     if isinstance(value, int):
-        return _K["value.int"] + _varint(value)
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return _K["value.int"] + _varint(value)
+        return _bytes_field(_K["value.string"], str(value).encode())
     if isinstance(value, float):
         return _K["value.double"] + _DOUBLE.pack(value)
     if isinstance(value, bytes):

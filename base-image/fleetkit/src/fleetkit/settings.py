@@ -141,11 +141,49 @@ class KitSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         msgspec.Meta(description="json in production; console for humans."),
     ] = "json"
     otel_exporter_otlp_endpoint: Annotated[
-        str, msgspec.Meta(description="OTLP/HTTP collector base URL; empty turns tracing off.")
+        str,
+        msgspec.Meta(
+            description=(
+                "OTLP/HTTP collector base URL (`/v1/traces` is appended); empty, with no traces "
+                "endpoint, turns tracing off."
+            )
+        ),
     ] = ""
+    otel_exporter_otlp_traces_endpoint: Annotated[
+        str,
+        msgspec.Meta(description="Full OTLP/HTTP traces URL, used as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT."),
+    ] = ""
+    otel_exporter_otlp_compression: Annotated[
+        Literal["", "none", "gzip"], msgspec.Meta(description="Compression of span exports: gzip or none.")
+    ] = ""
+    otel_exporter_otlp_traces_compression: Annotated[
+        Literal["", "none", "gzip"],
+        msgspec.Meta(description="Compression of span exports, for traces only; wins over the general one."),
+    ] = ""
+    otel_exporter_otlp_certificate: Annotated[
+        str,
+        msgspec.Meta(
+            description="PEM file of the CA(s) trusted for the collector's TLS certificate; empty: the system's."
+        ),
+    ] = ""
+    otel_exporter_otlp_traces_certificate: Annotated[
+        str,
+        msgspec.Meta(description="The same, for traces only; wins over OTEL_EXPORTER_OTLP_CERTIFICATE."),
+    ] = ""
+    otel_traces_sampler: Annotated[
+        Literal[
+            "always_on",
+            "always_off",
+            "traceidratio",
+            "parentbased_always_on",
+            "parentbased_always_off",
+            "parentbased_traceidratio",
+        ],
+        msgspec.Meta(description="The SDK's sampler names; the kit's default samples a ratio of new traces."),
+    ] = "parentbased_traceidratio"
     otel_traces_sampler_arg: Annotated[
         float,
-        msgspec.Meta(ge=0, le=1, description="Parent-based ratio of new traces that are sampled."),
+        msgspec.Meta(ge=0, le=1, description="Ratio of new traces sampled by the traceidratio samplers."),
     ] = 0.1
     otel_exporter_otlp_headers: Annotated[
         str,

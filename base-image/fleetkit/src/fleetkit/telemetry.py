@@ -1,9 +1,14 @@
-"""OpenTelemetry tracing: OTLP over http/protobuf, parent-based ratio sampling, W3C context.
+"""OpenTelemetry tracing: OTLP over http/protobuf, the SDK's samplers, W3C context.
 
 Only sampled requests pay for spans: the kit middleware asks the sampler first and, for the
 (default 90%) unsampled ones, merely carries the incoming trace context forward so downstream
 services make the same decision. The pool's ``TracedConnection`` adds a span per query and the
 aiohttp-client instrumentation one per peer call, under the request span.
+
+The exporter's and sampler's variables keep the SDK's names and meaning, read as kit settings
+(validated at start): ``OTEL_TRACES_SAMPLER``/``_ARG``, ``OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT``,
+``_HEADERS``, ``_COMPRESSION`` and ``_CERTIFICATE`` (the traces form wins over the general one,
+and a traces endpoint is used as is while the general one gets ``/v1/traces``), ``OTEL_BSP_*``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import ssl
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -22,13 +28,32 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    TraceIdRatioBased,
+)
 from opentelemetry.util.re import parse_env_headers
+from prometheus_client import CollectorRegistry
 
-from fleetkit.otlp import LoopSpanExporter
-from fleetkit.settings import KitSettings
+from fleetkit.otlp import LoopSpanExporter, SpanExportCollector
+from fleetkit.settings import KitSettings, SettingsError
 
-__all__ = ["ServerSpans", "TracedConnection", "Tracing", "connection_class", "setup_tracing", "shutdown_tracing"]
+__all__ = [
+    "ServerSpans",
+    "TracedConnection",
+    "Tracing",
+    "collector_ssl_context",
+    "connection_class",
+    "sampler",
+    "server_spans",
+    "setup_tracing",
+    "shutdown_tracing",
+    "traces_endpoint",
+]
 
 
 #: What a query may raise that marks its span as failed (the exception itself propagates).
@@ -134,45 +159,85 @@ class _StagedIds(RandomIdGenerator):
 class ServerSpans:
     """Starts the request spans: the SDK for sampled requests, a bare non-recording span otherwise.
 
-    The provider samples parent-based with ``TraceIdRatioBased(ratio)``. For the unsampled
-    requests (90% by default) the SDK's ``start_span`` runs both samplers, builds attribute
-    containers and a span object that records nothing; here the same decision is taken directly
-    (the root rule is TraceIdRatioBased's own: the trace id's low 64 bits below ``ratio * 2^64``)
-    and only a ``NonRecordingSpan`` with fresh ids is made, which is all that propagation and
-    log correlation need. A sampled root's trace id is staged in the provider's id generator,
-    so the SDK span carries the very id that was sampled and its sampler agrees.
+    The decision is the provider's own sampler's (``should_sample``, the very call the SDK
+    makes), taken before any span exists. For the requests it drops (90% by default) the SDK's
+    ``start_span`` would go on to build attribute containers and a span object that records
+    nothing; here only the ``NonRecordingSpan`` the SDK would return is made (fresh span id, the
+    sampler's trace state), which is all that propagation and log correlation need. A sampled
+    root's trace id is staged in the provider's id generator, so the SDK span carries the very
+    id that was sampled and the sampler, asked again by the SDK, agrees.
+
+    With the kit's default sampler (``parentbased_traceidratio``), ``fast_ratio`` lets the two
+    common cases skip even ``should_sample`` (about 8 us a request here, measured in isolation):
+    a root is TraceIdRatioBased's own rule (the trace id's low 64 bits below the SDK's bound for
+    the ratio) and an unsampled caller is dropped (ParentBased's default for it). The kit tests
+    check these decisions against the SDK sampler built from ``OTEL_TRACES_SAMPLER``/``_ARG``.
     """
 
-    __slots__ = ("_bound", "_ids", "_tracer")
+    __slots__ = ("_bound", "_ids", "_sampler", "_tracer")
 
-    def __init__(self, tracer: trace.Tracer, ids: _StagedIds, ratio: float) -> None:
+    def __init__(
+        self, tracer: trace.Tracer, ids: _StagedIds, sampler: Sampler, *, fast_ratio: float | None = None
+    ) -> None:
         self._tracer = tracer
         self._ids = ids
-        self._bound = round(ratio * (_TRACE_ID_LIMIT + 1))
+        self._sampler = sampler
+        self._bound = None if fast_ratio is None else TraceIdRatioBased.get_bound_for_rate(fast_ratio)
 
     def start(self, name: str, parent: Context | None) -> trace.Span:
         """The server span of a request; ``parent`` is the extracted incoming context, if any."""
-        ids = self._ids
-        if parent is None:
-            trace_id = ids.generate_trace_id()
-            if trace_id & _TRACE_ID_LIMIT < self._bound:
-                ids.staged = trace_id
-                return self._tracer.start_span(name, context=_NO_PARENT, kind=trace.SpanKind.SERVER)
-            return trace.NonRecordingSpan(
-                trace.SpanContext(trace_id, ids.generate_span_id(), is_remote=False, trace_flags=_UNSAMPLED)
-            )
-        remote = trace.get_current_span(parent).get_span_context()
-        if remote.is_valid and not remote.trace_flags.sampled:
-            return trace.NonRecordingSpan(
-                trace.SpanContext(
-                    remote.trace_id,
-                    ids.generate_span_id(),
-                    is_remote=False,
-                    trace_flags=_UNSAMPLED,
-                    trace_state=remote.trace_state,
-                )
-            )
-        return self._tracer.start_span(name, context=parent, kind=trace.SpanKind.SERVER)
+        ids, bound = self._ids, self._bound
+        if bound is not None:
+            if parent is None:
+                trace_id = ids.generate_trace_id()
+                if trace_id & _TRACE_ID_LIMIT < bound:
+                    ids.staged = trace_id
+                    return self._tracer.start_span(name, context=_NO_PARENT, kind=trace.SpanKind.SERVER)
+                return _unsampled(trace_id, ids, None)
+            remote = trace.get_current_span(parent).get_span_context()
+            if remote.is_valid and not remote.trace_flags.sampled:
+                return _unsampled(remote.trace_id, ids, remote.trace_state)
+        context = _NO_PARENT if parent is None else parent
+        remote = trace.get_current_span(context).get_span_context()
+        trace_id = remote.trace_id if remote.is_valid else ids.generate_trace_id()
+        result = self._sampler.should_sample(context, trace_id, name, trace.SpanKind.SERVER)
+        if result.decision is Decision.DROP:
+            return _unsampled(trace_id, ids, result.trace_state)
+        if not remote.is_valid:
+            ids.staged = trace_id
+        return self._tracer.start_span(name, context=context, kind=trace.SpanKind.SERVER)
+
+
+def _unsampled(trace_id: int, ids: _StagedIds, state: trace.TraceState | None) -> trace.Span:
+    """What the SDK returns for a dropped span: non-recording, fresh span id, the given state."""
+    context = trace.SpanContext(
+        trace_id, ids.generate_span_id(), is_remote=False, trace_flags=_UNSAMPLED, trace_state=state
+    )
+    return trace.NonRecordingSpan(context)
+
+
+def server_spans(settings: KitSettings, tracer: trace.Tracer, ids: _StagedIds, chosen: Sampler) -> ServerSpans:
+    """The request-span starter for ``chosen`` (``sampler(settings)``): fast path for the default."""
+    default = settings.otel_traces_sampler == "parentbased_traceidratio"
+    return ServerSpans(tracer, ids, chosen, fast_ratio=settings.otel_traces_sampler_arg if default else None)
+
+
+def sampler(settings: KitSettings) -> Sampler:
+    """The SDK sampler ``OTEL_TRACES_SAMPLER``/``_ARG`` name, built from the SDK's own classes."""
+    ratio = settings.otel_traces_sampler_arg
+    match settings.otel_traces_sampler:
+        case "always_on":
+            return ALWAYS_ON
+        case "always_off":
+            return ALWAYS_OFF
+        case "traceidratio":
+            return TraceIdRatioBased(ratio)
+        case "parentbased_always_on":
+            return ParentBased(ALWAYS_ON)
+        case "parentbased_always_off":
+            return ParentBased(ALWAYS_OFF)
+        case "parentbased_traceidratio":
+            return ParentBased(TraceIdRatioBased(ratio))
 
 
 class Tracing:
@@ -194,16 +259,42 @@ def export_headers(settings: KitSettings) -> dict[str, str]:
     }
 
 
-def setup_tracing(settings: KitSettings) -> Tracing | None:
+def traces_endpoint(settings: KitSettings) -> str:
+    """Where spans go: the traces URL as is, else the base URL plus ``/v1/traces`` (the OTLP rule)."""
+    if settings.otel_exporter_otlp_traces_endpoint:
+        return settings.otel_exporter_otlp_traces_endpoint
+    if settings.otel_exporter_otlp_endpoint:
+        return settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+    return ""
+
+
+def collector_ssl_context(settings: KitSettings) -> ssl.SSLContext | None:
+    """The collector's trusted CAs from the certificate setting (traces' wins); None: the system's."""
+    variable, path = "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", settings.otel_exporter_otlp_traces_certificate
+    if not path:
+        variable, path = "OTEL_EXPORTER_OTLP_CERTIFICATE", settings.otel_exporter_otlp_certificate
+    if not path:
+        return None
+    try:
+        return ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        msg = f"{variable}={path!r} is not a readable PEM certificate file: {exc}"
+        raise SettingsError(msg) from exc
+
+
+def setup_tracing(settings: KitSettings, registry: CollectorRegistry | None = None) -> Tracing | None:
     """Install the process's tracer provider; None when no collector is configured.
 
     The exporter sends from the event loop: run it with ``async with tracing.exporter.running(t)``.
-    The SDK's batch and header variables keep their names and meaning, read as kit settings
-    (``OTEL_BSP_*``, ``OTEL_EXPORTER_OTLP(_TRACES)_HEADERS``); the batch defaults differ (1 s and
-    128 spans, not 5 s and 512) so each batch holds the loop briefly.
+    Its counters go to ``registry`` (the worker's metrics). The batch defaults differ from the
+    SDK's (1 s and 128 spans, not 5 s and 512) so each batch holds the loop briefly. A
+    certificate setting that names no readable PEM file stops start-up, naming the variable.
     """
-    if not settings.otel_exporter_otlp_endpoint:
+    endpoint = traces_endpoint(settings)
+    if not endpoint:
         return None
+    compression = settings.otel_exporter_otlp_traces_compression or settings.otel_exporter_otlp_compression
+    context = collector_ssl_context(settings)
     resource = Resource.create(
         {
             "service.name": settings.service_name,
@@ -212,9 +303,8 @@ def setup_tracing(settings: KitSettings) -> Tracing | None:
         }
     )
     ids = _StagedIds()
-    ratio = settings.otel_traces_sampler_arg
-    provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(ratio)), id_generator=ids)
-    endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+    chosen = sampler(settings)
+    provider = TracerProvider(resource=resource, sampler=chosen, id_generator=ids)
     exporter = LoopSpanExporter(
         endpoint,
         timeout_s=settings.http_total_timeout_s,
@@ -222,14 +312,18 @@ def setup_tracing(settings: KitSettings) -> Tracing | None:
         max_queue=settings.otel_bsp_max_queue_size,
         max_batch=settings.otel_bsp_max_export_batch_size,
         delay_s=settings.otel_bsp_schedule_delay / 1000,
+        gzip_body=compression == "gzip",
+        ssl_context=context,
     )
+    if registry is not None:
+        registry.register(SpanExportCollector(exporter))
     provider.add_span_processor(exporter)
     trace.set_tracer_provider(provider)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
     tracer = provider.get_tracer("fleetkit")
-    return Tracing(tracer, ServerSpans(tracer, ids, ratio), exporter)
+    return Tracing(tracer, server_spans(settings, tracer, ids, chosen), exporter)
 
 
 def shutdown_tracing() -> None:

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from fleetkit import text
+
 __all__ = [
     "ACCESSORIES",
     "COLOUR_PATTERN",
@@ -37,9 +39,10 @@ ACCESSORIES: tuple[Accessory, ...] = (
 MAX_ACCESSORIES = 4
 
 COLOUR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
-#: At least one visible character; no control characters (XML 1.0 cannot carry them even
-#: escaped) and no non-characters U+FFFE/U+FFFF.
-NAME_PATTERN = r"^(?=.*\S)[^\x00-\x1f\x7f\ufffe\uffff]+$"
+#: The kit's name rule: at least one visible character (zero-width and other invisible ones do
+#: not count); no control characters (XML 1.0 cannot carry them even escaped), no non-characters
+#: U+FFFE/U+FFFF and no bidirectional overrides or isolates.
+NAME_PATTERN = text.NAME_PATTERN
 
 Colour = Annotated[str, msgspec.Meta(pattern=COLOUR_PATTERN, description="`#RRGGBB`.", examples=["#3366CC"])]
 Name = Annotated[
@@ -48,7 +51,10 @@ Name = Annotated[
         min_length=1,
         max_length=50,
         pattern=NAME_PATTERN,
-        description="1 to 50 characters, at least one visible.",
+        description=(
+            "1 to 50 characters, at least one visible; no control characters and no bidirectional "
+            "overrides or isolates (U+202A-U+202E, U+2066-U+2069)."
+        ),
         examples=["Captain Pixel"],
     ),
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from litestar import Litestar
 
 from fleetkit.app import create_service_app
+from fleetkit.idempotency.sweep import sweep_idempotency_keys
 from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
 from social.features.comment.add import router as add_comment
@@ -57,7 +58,7 @@ def create_app(*, keys_factory: KeysFactory | None = None) -> Litestar:
             "Posts, likes, comments, reputation, a feed with author avatars (degrading, never "
             "failing, when avatars is down) and a streaming export of one's posts."
         ),
-        hooks=(wiring.open,),
+        hooks=(wiring.open, sweep_idempotency_keys),
         keys_factory=keys_factory,
         dependencies=wiring.dependencies(),
     )

@@ -54,3 +54,7 @@ class SocialSettings(KitSettings, frozen=True, kw_only=True):
             )
         ),
     ] = 30.0
+    social_idempotency_ttl_s: Annotated[
+        int,
+        msgspec.Meta(ge=60, le=604_800, description="How long an Idempotency-Key of a creating POST is remembered."),
+    ] = 86_400

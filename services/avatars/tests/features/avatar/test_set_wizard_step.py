@@ -79,6 +79,10 @@ async def test_put_on_someone_elses_draft_is_404(client, as_user, alice, bob, as
         ("name", {"name": "x" * 51}, "name"),
         ("name", {"name": "   "}, "name"),
         ("name", {"name": "bad\u0000name"}, "name"),
+        ("name", {"name": "\u200b\u200b"}, "name"),  # zero-width spaces only: nothing visible
+        ("name", {"name": "\u3164 \ufeff"}, "name"),  # a Hangul filler, a space, a BOM
+        ("name", {"name": "Pixel\u202eevil"}, "name"),  # a right-to-left override
+        ("name", {"name": "\u2066Pixel\u2069"}, "name"),  # a left-to-right isolate
         ("name", {"name": 42}, "name"),
     ],
 )

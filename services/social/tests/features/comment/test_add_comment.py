@@ -28,9 +28,18 @@ async def test_post_comments_answers_201_404_and_names_a_bad_text(client, token_
     created = await client.post(f"/v1/posts/{post_id}/comments", json={"text": "first!"}, headers=headers)
     assert created.status_code == 201
     assert created.json()["post_id"] == post_id
+    mixed = await client.post(f"/v1/posts/{post_id}/comments", json={"text": "\u2067\u05e9\u2069 ok"}, headers=headers)
+    assert mixed.status_code == 201  # bidirectional isolates are prose in a text, refused only in names
     missing = await client.post(f"/v1/posts/{new_id()}/comments", json={"text": "x"}, headers=headers)
     assert missing.status_code == 404
-    for body in ({"text": "x" * 1001}, {"text": ""}, {"text": "a\u0000b"}, {"text": "ok", "post_id": post_id}):
+    bodies = (
+        {"text": "x" * 1001},
+        {"text": ""},
+        {"text": "a\u0000b"},
+        {"text": "\u200b"},
+        {"text": "ok", "post_id": post_id},
+    )
+    for body in bodies:
         bad = await client.post(f"/v1/posts/{post_id}/comments", json=body, headers=headers)
         assert bad.status_code == 400, body
         assert bad.headers["content-type"] == "application/problem+json"

@@ -100,6 +100,7 @@ async def test_post_v1_posts_names_the_bad_field(client, token_for):
     cases = [
         ({"text": ""}, "text"),
         ({"text": "   "}, "text"),
+        ({"text": "\u200b\u200d\u2060"}, "text"),  # zero-width characters only: nothing visible
         ({"text": "fine\u0000then"}, "text"),  # PostgreSQL cannot store U+0000; the schema says so
         ({"text": "x" * 2001}, "text"),
         ({}, "text"),

@@ -6,7 +6,7 @@ from uuid import UUID
 import msgspec
 
 from fleetkit.db import KitPool
-from fleetkit.ids import new_id, utcnow
+from fleetkit.ids import new_id
 from social.features.comment.add.command import AddComment
 from social.features.comment.add.queries import INSERT_COMMENT
 
@@ -24,5 +24,5 @@ class PostNotFound(msgspec.Struct, frozen=True):
 
 
 async def add_comment(cmd: AddComment, *, pool: KitPool) -> CommentAdded | PostNotFound:
-    row = await pool.fetchrow(INSERT_COMMENT, new_id(), cmd.post_id, cmd.author_id, cmd.text, utcnow())
+    row = await pool.fetchrow(INSERT_COMMENT, new_id(), cmd.post_id, cmd.author_id, cmd.text, cmd.at)
     return PostNotFound() if row is None else CommentAdded(*row)

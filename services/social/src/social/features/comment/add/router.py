@@ -4,16 +4,19 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
 from social.features.comment.add.command import AddComment
 from social.features.comment.add.handler import PostNotFound, add_comment
 from social.features.comment.add.schema import AddCommentRequest, AddCommentResponse
 from social.openapi import documented
+from social.settings import SocialSettings
 
 
 @post(
@@ -24,6 +27,7 @@ from social.openapi import documented
         {
             400: problem_spec("Invalid body; the problem names the field."),
             404: problem_spec("No such post."),
+            **IDEMPOTENCY_RESPONSES,
         }
     ),
 )
@@ -32,12 +36,25 @@ async def comment(
     data: JSONBody[AddCommentRequest],
     caller: CurrentCaller,
     pool: DbPool,
+    *,
+    social_settings: NamedDependency[SocialSettings],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[AddCommentResponse]:
-    outcome = await add_comment(AddComment(post_id, caller.user_id, data.text), pool=pool)
-    if isinstance(outcome, PostNotFound):
-        return problem(404, "Not Found", "No post with this id.")
-    body = AddCommentResponse(outcome.id, outcome.post_id, outcome.author_id, outcome.text, outcome.created_at)
-    return Response(body, status_code=201)
+    async def run() -> Response[AddCommentResponse]:
+        outcome = await add_comment(AddComment(post_id, caller.user_id, data.text), pool=pool)
+        if isinstance(outcome, PostNotFound):
+            return problem(404, "Not Found", "No post with this id.")
+        body = AddCommentResponse(outcome.id, outcome.post_id, outcome.author_id, outcome.text, outcome.created_at)
+        return Response(body, status_code=201)
+
+    return await idempotent(
+        pool,
+        owner_id=caller.user_id,
+        key=idempotency_key,
+        request=fingerprint("POST", f"/v1/posts/{post_id}/comments", data),
+        ttl_s=social_settings.social_idempotency_ttl_s,
+        produce=run,
+    )
 
 
 plugin = Slice(comment)

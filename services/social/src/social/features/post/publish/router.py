@@ -6,24 +6,32 @@ from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
 from social.avatar_directory import AvatarDirectory, AvatarsUnavailable
 from social.bearer import BearerToken
 from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import AvatarNotYours, publish_post
+from social.features.post.publish.handler import AvatarNotYours, PostPublished, publish_post
 from social.features.post.publish.schema import PublishPostRequest, PublishPostResponse
 from social.openapi import documented
+from social.settings import SocialSettings
+
+PATH = "/v1/posts"
 
 
 @post(
-    "/v1/posts",
+    PATH,
     tags=["posts"],
     summary="Publish a post, optionally with one of your avatars.",
     responses=documented(
         {
             400: problem_spec("Invalid body; the problem names the field."),
-            422: problem_spec("avatar_id is not one of the caller's avatars."),
+            409: IDEMPOTENCY_RESPONSES[409],
+            422: problem_spec(
+                "avatar_id is not one of the caller's avatars, or this Idempotency-Key was already "
+                "used for a different request."
+            ),
             503: problem_spec("avatars cannot confirm the avatar now; retry after Retry-After."),
         }
     ),
@@ -32,11 +40,28 @@ async def publish(
     data: JSONBody[PublishPostRequest],
     caller: CurrentCaller,
     pool: DbPool,
+    *,
     avatars: NamedDependency[AvatarDirectory],
     bearer: NamedDependency[BearerToken],
+    social_settings: NamedDependency[SocialSettings],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[PublishPostResponse]:
     cmd = PublishPost(caller.user_id, data.text, data.avatar_id, bearer)
-    outcome = await publish_post(cmd, pool=pool, avatars=avatars)
+
+    async def run() -> Response[PublishPostResponse]:
+        return _answer(await publish_post(cmd, pool=pool, avatars=avatars))
+
+    return await idempotent(
+        pool,
+        owner_id=caller.user_id,
+        key=idempotency_key,
+        request=fingerprint("POST", PATH, data),
+        ttl_s=social_settings.social_idempotency_ttl_s,
+        produce=run,
+    )
+
+
+def _answer(outcome: PostPublished | AvatarNotYours | AvatarsUnavailable) -> Response[PublishPostResponse]:
     if isinstance(outcome, AvatarNotYours):
         reason = "is not one of your avatars"
         return problem(

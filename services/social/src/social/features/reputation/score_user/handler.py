@@ -14,25 +14,32 @@ class Reputation(msgspec.Struct, frozen=True):
     user_id: UUID
     score: float
     posts: int
+    likes: int
     comments: int
     computed_at: datetime
 
 
 async def score_user(cmd: ScoreUser, *, pool: KitPool) -> Reputation:
-    """Reputation of ``cmd.user_id`` at ``cmd.now``, the standards' engagement algorithm.
+    """Reputation of ``cmd.user_id`` at ``cmd.now``: the engagement their posts received.
 
-    Algorithm (computed in SQL, one row back):
+    Algorithm (one SQL statement, one row back)::
 
-        score = min(1000, round(10 * raw, 2))
-        raw   = sum over the user's posts    of  w(p) * decay(age(p))
-              + sum over the user's comments of  0.5  * decay(age(c))
-        w(p)  = 2 if the post has more than 100 likes, else 1
-        decay(age) = 0.5 ** (age_days / 7)     (halves every 7 days; 1 for a brand-new item)
-        age   = now - created_at, in days (fractional)
+        raw   = sum over likes l on the user's posts    of  w(post(l)) * d(l)
+              + sum over comments c on the user's posts of  0.5        * d(c)
+        w(p)  = 2 if p has more than 100 likes, else 1
+        d(x)  = 0.5 ** (age_days(x) / 7)      (age of the like or comment itself, at ``now``)
+        score = round(1000 * (1 - exp(-raw / 200)), 2)        (0 <= score < 1000)
 
-    So a fresh post is worth 10 points, a fresh popular post 20, a fresh comment 5, each halving
-    every week. Items and likes created after ``now`` do not count, so a fixed ``now`` gives a
-    reproducible score. A user social has never seen scores 0 (social does not own accounts).
+    Only other users' likes and comments count (liking or commenting on one's own post earns
+    nothing), and only those that existed at ``now``, so a fixed ``now`` gives a fixed score.
+
+    Why the saturating curve and not ``min(1000, k * raw)``: a cap makes every active user an
+    equal 1000 and stops engagement from mattering past it; the curve is strictly increasing,
+    never leaves 0..1000, and is near linear for small accounts (a fresh like from someone else
+    adds about 5 points; 200 * ln 2, about 139 fresh likes, is half the scale; about 600 is
+    95%). A post's 101st like doubles the weight of all its likes, so 101 fresh likes
+    (raw 202, score 635.78) are worth far more than 100 (raw 100, score 393.47): the standards'
+    "popular posts weigh 2x" rule, read literally.
     """
-    score, posts, comments = await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now)
-    return Reputation(cmd.user_id, score, posts, comments, cmd.now)
+    score, posts, likes, comments = await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now)
+    return Reputation(cmd.user_id, score, posts, likes, comments, cmd.now)

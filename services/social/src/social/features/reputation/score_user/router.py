@@ -19,7 +19,7 @@ from social.openapi import documented
 @get(
     "/v1/users/{user_id:uuid}/reputation",
     tags=["reputation"],
-    summary="A user's reputation: engagement-weighted, halving every 7 days, 0 to 1000.",
+    summary="A user's reputation, 0 to 1000: likes and comments their posts received, halving every 7 days.",
     responses=documented(),
 )
 async def reputation(
@@ -27,7 +27,9 @@ async def reputation(
     pool: DbPool,
 ) -> Response[ReputationResponse]:
     outcome = await score_user(ScoreUser(user_id, utcnow()), pool=pool)
-    body = ReputationResponse(outcome.user_id, outcome.score, outcome.posts, outcome.comments, outcome.computed_at)
+    body = ReputationResponse(
+        outcome.user_id, outcome.score, outcome.posts, outcome.comments, outcome.computed_at, outcome.likes
+    )
     return Response(body)
 
 

@@ -24,3 +24,10 @@ UPDATE idempotency_keys SET response = $3 WHERE owner_id = $1 AND key = $2 AND r
 RELEASE_IDEMPOTENCY_KEY = """
 DELETE FROM idempotency_keys WHERE owner_id = $1 AND key = $2 AND response IS NULL
 """
+# Housekeeping: one batch of expired records (the sweep calls it until it deletes nothing).
+DELETE_EXPIRED_IDEMPOTENCY_KEYS = """
+DELETE FROM idempotency_keys
+WHERE (owner_id, key) IN (
+    SELECT owner_id, key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2
+)
+"""
