@@ -37,13 +37,12 @@ __all__ = [
 MAX_TOKEN_BYTES = 4096
 ALGORITHMS: tuple[str, ...] = ("EdDSA",)
 REQUIRED_CLAIMS: tuple[str, ...] = ("exp", "iat", "nbf", "sub", "iss", "aud", "jti")
-#: The time claims are checked by the kit, not PyJWT, which accepts numeric strings ("exp": "9e9").
-_DECODE_OPTIONS: Options = {
-    "require": list(REQUIRED_CLAIMS),
-    "verify_exp": False,
-    "verify_nbf": False,
-    "verify_iat": False,
-}
+
+
+def _decode_options() -> Options:
+    """PyJWT's options, a fresh dict per verifier (PyJWT takes a mutable dict). The time claims are
+    checked by the kit, not PyJWT, which accepts numeric strings ("exp": "9e9")."""
+    return {"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_nbf": False, "verify_iat": False}
 
 
 class Caller(msgspec.Struct, frozen=True):
@@ -110,6 +109,7 @@ class TokenVerifier:
         "_keys",
         "_leeway",
         "_max_lifetime",
+        "_options",
         "_revision",
     )
 
@@ -129,6 +129,7 @@ class TokenVerifier:
         self._leeway = leeway_s
         self._cache_size = cache_size
         self._max_lifetime = max_lifetime_s
+        self._options = _decode_options()
         self._cache: dict[str, tuple[Caller, str, Ed25519PublicKey]] = {}
         self._revision = keys.revision
 
@@ -177,7 +178,7 @@ class TokenVerifier:
                 algorithms=list(ALGORITHMS),
                 audience=self._audience,
                 issuer=self._issuer,
-                options=_DECODE_OPTIONS,
+                options=self._options,
             )
         except jwt.InvalidTokenError:
             return AuthFailure.INVALID

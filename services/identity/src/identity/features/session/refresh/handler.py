@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -50,10 +50,20 @@ class _Verdict(enum.Enum):
     DEAD = "dead"  # revoked or expired
 
 
-def _verdict(state: Any, now: datetime, leeway: timedelta) -> _Verdict:
-    if state["revoked_at"] is not None or state["expires_at"] <= now:
+class _TokenState(msgspec.Struct, frozen=True):
+    """The refresh token's row, read under the family's lock (columns by name)."""
+
+    family_id: UUID
+    account_id: UUID
+    consumed_at: datetime | None
+    revoked_at: datetime | None
+    expires_at: datetime
+
+
+def _verdict(state: _TokenState, now: datetime, leeway: timedelta) -> _Verdict:
+    if state.revoked_at is not None or state.expires_at <= now:
         return _Verdict.DEAD
-    consumed_at = state["consumed_at"]
+    consumed_at = state.consumed_at
     if consumed_at is None:
         return _Verdict.FRESH
     return _Verdict.TWIN if now - consumed_at <= leeway else _Verdict.REUSED
@@ -68,7 +78,8 @@ async def refresh_session(
         if family_id is None:
             return RefreshRejected(reused=False)
         await lock_family(conn, family_id)
-        state = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)  # read under the lock
+        row = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)  # read under the lock
+        state = _TokenState(**row)
         now = utcnow()
         verdict = _verdict(state, now, timedelta(seconds=reuse_leeway_s))
         if verdict is _Verdict.DEAD:
@@ -79,9 +90,9 @@ async def refresh_session(
             if verdict is _Verdict.FRESH:
                 await conn.execute(CONSUME_REFRESH_TOKEN, digest, now)
             token = await issue_refresh_token(
-                conn, account_id=state["account_id"], family_id=family_id, now=now, ttl_s=refresh_ttl_s
+                conn, account_id=state.account_id, family_id=family_id, now=now, ttl_s=refresh_ttl_s
             )
-            access = keyring.sign_access_token(state["account_id"], time.time())
+            access = keyring.sign_access_token(state.account_id, time.time())
             return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
     log.warning("refresh_token_reuse_detected", family_id=str(family_id))
     return RefreshRejected(reused=True)
