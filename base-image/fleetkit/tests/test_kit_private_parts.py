@@ -1,4 +1,4 @@
-"""Every private part of Litestar (and of asyncio and enum) the kit relies on still has the shape
+"""Every private part of Litestar the kit relies on still has the shape
 the kit expects. An upgrade that changes one fails here, naming the part, before it can
 misbehave in production (a slot written that no longer exists, a batch list no longer read, a
 plugin module moved).
@@ -12,19 +12,16 @@ Who relies on what:
   ``has_sync_callable``/``has_async_generator_dependency``.
 - ``fleetkit.openapi``: ``litestar._openapi.schema_generation.plugins.struct.StructSchemaPlugin``
   and ``SchemaCreator.schema_registry.get_schema_for_field_definition``.
-- ``fleetkit.lifespan``: the asyncio loop's ``_signal_handlers`` mapping of ``Handle`` objects
-  and ``Handle._run`` (to chain Granian's SIGTERM handler).
-- ``fleetkit.problems``: ``HTTPStatus._value2member_map_``.
+
+The kit relies on no private part of asyncio or of the standard library (graceful shutdown uses
+``signal.signal``/``getsignal`` only; known HTTP statuses come from iterating ``HTTPStatus``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
-import signal
 from collections.abc import Callable
-from http import HTTPStatus
 
 import pytest
 from litestar import Litestar, Response, get
@@ -151,35 +148,12 @@ def struct_schema_plugin() -> str | None:
     return None
 
 
-def asyncio_signal_handlers() -> str | None:
-    loop = asyncio.new_event_loop()
-    try:
-        handlers = getattr(loop, "_signal_handlers", None)
-        if not isinstance(handlers, dict):
-            return "asyncio loop._signal_handlers is no longer a dict"
-        loop.add_signal_handler(signal.SIGUSR2, lambda: None)
-        handle = handlers.get(signal.SIGUSR2)
-        loop.remove_signal_handler(signal.SIGUSR2)
-    finally:
-        loop.close()
-    if not callable(getattr(handle, "_run", None)):
-        return "asyncio loop._signal_handlers values no longer have Handle._run"
-    return None
-
-
-def http_status_value_map() -> str | None:
-    mapping = getattr(HTTPStatus, "_value2member_map_", None)
-    return None if isinstance(mapping, dict) and 404 in mapping else "http.HTTPStatus._value2member_map_ is gone"
-
-
 CHECKS: tuple[Check, ...] = (
     asgi_response_slots,
     response_slots,
     response_signatures,
     dependency_batches,
     struct_schema_plugin,
-    asyncio_signal_handlers,
-    http_status_value_map,
 )
 
 

@@ -225,8 +225,11 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Probl
     return problem(500, "Internal Server Error")
 
 
+_KNOWN_STATUSES: frozenset[int] = frozenset(s.value for s in HTTPStatus)
+
+
 def _title(status: int) -> str:
-    known = status in HTTPStatus._value2member_map_
+    known = status in _KNOWN_STATUSES
     return HTTPStatus(status).phrase if known else "Error"
 
 
