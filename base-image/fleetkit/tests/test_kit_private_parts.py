@@ -14,7 +14,7 @@ Who relies on what:
   and ``SchemaCreator.schema_registry.get_schema_for_field_definition``.
 
 The kit relies on no private part of asyncio or of the standard library (graceful shutdown uses
-``signal.signal``/``getsignal`` only; known HTTP statuses come from iterating ``HTTPStatus``).
+``loop.add_signal_handler`` and ``signal.raise_signal`` only; known HTTP statuses come from iterating ``HTTPStatus``).
 """
 
 from __future__ import annotations
