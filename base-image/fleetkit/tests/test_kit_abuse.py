@@ -218,3 +218,27 @@ async def test_strict_limits_follow_the_forwarded_client_only_behind_a_trusted_p
     assert alice == [201, 429]
     assert bob == [201], "behind the same ingress, another user is not limited by the first"
     assert spoofed == [201, 429, 429]
+
+
+async def test_unknown_paths_are_traced_when_sampled(make_app, database_url):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+    from fleetkit.telemetry import ServerSpans, _StagedIds
+
+    exporter = InMemorySpanExporter()
+    ids = _StagedIds()
+    provider = TracerProvider(sampler=ALWAYS_ON, id_generator=ids)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = make_app(database_url)
+    async with serving(app), _client_at(app, "10.2.0.10") as scanner:
+        app.state.runtime.server_spans = ServerSpans(provider.get_tracer("test.http"), ids, 1.0)
+        missing = await scanner.get("/.env")
+        wrong = await scanner.delete("/v1/open")
+    assert (missing.status_code, wrong.status_code) == (404, 405)
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert set(spans) == {"GET", "DELETE"}, "named by the method alone, never the raw path"
+    assert spans["GET"].attributes["http.response.status_code"] == 404
+    assert spans["DELETE"].attributes["http.response.status_code"] == 405
