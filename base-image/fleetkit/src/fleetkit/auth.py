@@ -37,13 +37,10 @@ __all__ = [
 MAX_TOKEN_BYTES = 4096
 ALGORITHMS: tuple[str, ...] = ("EdDSA",)
 REQUIRED_CLAIMS: tuple[str, ...] = ("exp", "iat", "nbf", "sub", "iss", "aud", "jti")
-#: The time claims are checked by the kit, not PyJWT, which accepts numeric strings ("exp": "9e9").
-_DECODE_OPTIONS: Options = {
-    "require": list(REQUIRED_CLAIMS),
-    "verify_exp": False,
-    "verify_nbf": False,
-    "verify_iat": False,
-}
+
+
+def _decode_options() -> Options:
+    return {"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_nbf": False, "verify_iat": False}
 
 
 class Caller(msgspec.Struct, frozen=True):
@@ -177,7 +174,9 @@ class TokenVerifier:
                 algorithms=list(ALGORITHMS),
                 audience=self._audience,
                 issuer=self._issuer,
-                options=_DECODE_OPTIONS,
+                # The time claims are checked by the kit (_times_hold), not PyJWT, which accepts
+                # numeric strings ("exp": "9999999999").
+                options=_decode_options(),
             )
         except jwt.InvalidTokenError:
             return AuthFailure.INVALID
