@@ -11,6 +11,8 @@ machine where requests per second are not: an A/B of a kit change (run it before
 with ``PYTHONPATH`` pointing at a patched copy) shows differences of a few microseconds.
 
 Not a benchmark result: nothing here is compared with a peer. ``make bench`` is the measurement.
+``--write`` drives scenario 2 instead (``POST /v1/avatar-drafts/{id}/complete``, one fresh draft
+per request, written to the table before each run); ``--cprofile FILE`` writes where the CPU goes.
 ``--otlp`` exports sampled spans to ``bench/sink.py`` (started here); without it tracing is off.
 """
 
@@ -75,7 +77,37 @@ async def _seed(dsn: str) -> Any:
     return owner, done.avatar.id  # type: ignore[union-attr]
 
 
-async def _drive(app: Any, path: str, token: str, *, requests: int, concurrency: int) -> dict[str, float]:
+async def _drafts(dsn: str, owner: Any, count: int) -> list[str]:
+    """``count`` drafts with every step set, written straight to the table (scenario 2's input)."""
+    import datetime as dt
+
+    import asyncpg
+
+    from fleetkit.ids import new_id
+
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        (new_id(), owner, "hexagon", "#3366CC", "#FFFFFF", "#FFCC00", ["glasses"], "Captain Pixel", now, now,
+         now + dt.timedelta(days=1))
+        for _ in range(count)
+    ]  # fmt: skip
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        await conn.copy_records_to_table(
+            "avatar_drafts",
+            records=rows,
+            columns=["id", "owner_id", "shape", "color_background", "color_foreground", "color_accent",
+                     "accessories", "name", "created_at", "updated_at", "expires_at"],
+            timeout=60,
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    return [f"/v1/avatar-drafts/{row[0]}/complete" for row in rows]
+
+
+async def _drive(
+    app: Any, path: str | list[str], token: str, *, requests: int, concurrency: int, method: str = "GET"
+) -> dict[str, float]:
     headers = [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {token}".encode()), (b"accept", b"*/*")]
     statuses: dict[int, int] = {}
 
@@ -86,12 +118,15 @@ async def _drive(app: Any, path: str, token: str, *, requests: int, concurrency:
         if message["type"] == "http.response.start":
             statuses[message["status"]] = statuses.get(message["status"], 0) + 1
 
+    paths = [path] * requests if isinstance(path, str) else path[:requests]
+
     def scope() -> dict[str, Any]:
+        path = paths.pop()
         return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1",
-            "method": "GET",
+            "method": method,
             "scheme": "http",
             "path": path,
             "raw_path": path.encode(),
@@ -149,6 +184,12 @@ async def main() -> int:
     parser.add_argument("--sampling", type=float, default=0.1, help="OTEL_TRACES_SAMPLER_ARG (with --otlp)")
     parser.add_argument("--otlp", action="store_true", help="trace, exporting to bench/sink.py")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs (each --requests long)")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="scenario 2 instead: POST /v1/avatar-drafts/{id}/complete, one fresh draft per request",
+    )
+    parser.add_argument("--cprofile", type=Path, help="cProfile the measured runs; the top functions go to this file")
     args = parser.parse_args()
 
     from avatars.app import MIGRATIONS
@@ -185,11 +226,28 @@ async def main() -> int:
         from fleetkit.auth import StaticKeySource
 
         app = create_app(keys_factory=lambda runtime: StaticKeySource(ring.public))
-        path = f"/v1/avatars/{avatar_id}"
+        method = "POST" if args.write else "GET"
+
+        async def paths(count: int) -> str | list[str]:
+            return await _drafts(dsn, owner, count) if args.write else f"/v1/avatars/{avatar_id}"
+
+        profiler = None
+        if args.cprofile:
+            import cProfile
+
+            profiler = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
         async with app.lifespan():
-            await _drive(app, path, token, requests=args.warmup, concurrency=args.concurrency)
+            warm = await paths(args.warmup)
+            await _drive(app, warm, token, requests=args.warmup, concurrency=args.concurrency, method=method)
             for _ in range(args.repeat):
-                result = await _drive(app, path, token, requests=args.requests, concurrency=args.concurrency)
+                todo = await paths(args.requests)
+                if profiler is not None:
+                    profiler.enable()
+                result = await _drive(
+                    app, todo, token, requests=args.requests, concurrency=args.concurrency, method=method
+                )
+                if profiler is not None:
+                    profiler.disable()
                 print(
                     f"{result['cpu_us_per_request']:6.1f} us CPU/request  "
                     f"{result['callbacks_per_request']:5.2f} loop callbacks/request  "
@@ -197,6 +255,16 @@ async def main() -> int:
                     f"{result['rps']:7.0f} req/s  statuses {result['statuses']}",
                     flush=True,
                 )
+        if profiler is not None:
+            import io
+            import pstats
+
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(45)
+            stats.sort_stats("cumulative").print_stats(60)
+            args.cprofile.write_text(out.getvalue())
+            print(f"cProfile: {args.cprofile}")
     finally:
         if sink is not None:
             sink.terminate()

@@ -10,14 +10,20 @@ What one run does, all on 127.0.0.1:
    services with the chart's default middleware on: auth (a real token from identity), rate
    limiting (limits far above what the client sends), metrics, tracing at sampling 0.1 into the
    sink, JSON logs. Start-to-ready is measured per service.
-3. Scenario 1 (one row by id with a bearer token, ``GET /v1/avatars/{id}``; identity's
-   ``GET /v1/me`` when avatars is not there): the fleet service, the FastAPI peer, the bare
-   Granian ceiling, and the fleet service with two workers, all up at once and measured in turn,
-   A/B/C/D then B/C/D/A and so on, so that noise from the other engineers on the machine falls on
-   every implementation alike. Ratios are computed within each round, then the median is taken.
-4. Scenario 2 (the write path): ``POST /v1/avatar-drafts/{id}/complete`` on fresh drafts made
-   just before each round (not measured). Scenario 3: ``GET /v1/feed`` on seeded posts.
-5. Prints the table and the ratios, writes ``bench/results/<date>.json`` and a PNG chart.
+3. Every scenario runs the fleet service, the FastAPI peer (``bench/peers/fastapi``) and the bare
+   Granian RSGI ceiling (``bench/peers/ceiling``, ``ceiling-b``: no reset query on release, as the
+   kit's pool) all up at once and measured in turn, A/B/C then B/C/A and so on, so that noise from
+   the other engineers on the machine falls on every implementation alike. Ratios (requests/s and
+   server CPU per request) are computed within each round, then the median is taken. Before the
+   rounds, each peer gets the same request as the fleet and must give the same answer.
+   Scenario 1 (one row by id with a bearer token, ``GET /v1/avatars/{id}``; identity's
+   ``GET /v1/me`` when avatars is not there) also runs ``ceiling-reset`` (the ceiling that sends
+   asyncpg's reset query) and the fleet service with two workers.
+   Scenario 2 (the write path): ``POST /v1/avatar-drafts/{id}/complete`` on fresh drafts written
+   just before each run (not measured). Scenario 3: ``GET /v1/feed`` on seeded posts.
+4. Every server runs on the same event loop (``--loop``, uvloop by default, as the fleet's image).
+5. Prints the table, the ratios and each target of issue 22 as met / not met, writes
+   ``bench/results/<date>.json`` and a PNG chart.
 
 wrk runs as its own process (2 threads, 64 connections by default); the servers run one Granian
 worker each unless told otherwise. Every process this script starts is stopped by its process
@@ -326,6 +332,35 @@ async def seed_drafts(avatars: str, token: str, count: int, concurrency: int = 3
     return ids
 
 
+async def insert_drafts(dsn: str, owner_id: str, count: int) -> list[str]:
+    """Drafts with every step set, written straight to avatars' table (fast; not measured): the
+    same values as ``FULL_DRAFT``, UUID v7 ids as the service makes them, owned by the bench
+    account, expiring in a day."""
+    from uuid import UUID
+
+    from uuid_utils.compat import uuid7
+
+    now = dt.datetime.now(dt.UTC)
+    palette = FULL_DRAFT["palette"]
+    rows = [
+        (uuid7(), UUID(owner_id), FULL_DRAFT["shape"], palette["background"], palette["foreground"],  # type: ignore[index]
+         palette["accent"], FULL_DRAFT["accessories"], FULL_DRAFT["name"], now, now, now + dt.timedelta(days=1))  # type: ignore[index]
+        for _ in range(count)
+    ]  # fmt: skip
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        await conn.copy_records_to_table(
+            "avatar_drafts",
+            records=rows,
+            columns=["id", "owner_id", "shape", "color_background", "color_foreground", "color_accent",
+                     "accessories", "name", "created_at", "updated_at", "expires_at"],
+            timeout=60,
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    return [str(r[0]) for r in rows]
+
+
 async def seed_avatar(avatars: str, token: str) -> str:
     (draft,) = await seed_drafts(avatars, token, 1)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
@@ -432,6 +467,7 @@ def profile(
     threads: int,
     gil: bool = False,
     blocking: bool = False,
+    tag: str = "",
 ) -> dict[str, Any]:
     """py-spy the server's worker while wrk drives it; write collapsed stacks and a summary.
 
@@ -440,7 +476,7 @@ def profile(
     """
     pids = server.tree()
     worker = max(pids[1:] or pids, key=_rss_kb)
-    raw = WORK / f"profile-{server.name}.txt"
+    raw = WORK / f"profile-{tag or server.name}.txt"
     flags = [*([] if blocking else ["--nonblocking"]), *(["--gil"] if gil else [])]
     spy = subprocess.Popen(
         ["uvx", "py-spy", "record", "--pid", str(worker), "--duration", str(int(seconds)), "--rate", "250",
@@ -466,7 +502,7 @@ def profile(
     lines += [f"{100 * n / total:6.1f}%  {f}" for f, n in sorted(inclusive.items(), key=lambda i: -i[1])[:60]]
     lines += ["", "self:"]
     lines += [f"{100 * n / total:6.1f}%  {f}" for f, n in sorted(own.items(), key=lambda i: -i[1])[:40]]
-    top = WORK / f"profile-{server.name}-top.txt"
+    top = WORK / f"profile-{tag or server.name}-top.txt"
     top.write_text("\n".join(lines) + "\n")
     print(f"profile: {raw.relative_to(ROOT)}, summary in {top.relative_to(ROOT)}")
     return {
@@ -508,8 +544,11 @@ def fleet_env(service: str, dsns: dict[str, str], keys: Path, extra: dict[str, s
     return fleetlib.service_env(service, dsns[service], ports, keys, extra)
 
 
+LOOP = {"name": "uvloop"}  # set once from --loop in main(): every Granian and uvicorn process runs on it
+
+
 def granian(service: str, port: int, workers: int) -> list[str]:
-    return fleetlib.granian_command(service, port, reload=False, workers=workers)
+    return [*fleetlib.granian_command(service, port, reload=False, workers=workers), "--loop", LOOP["name"]]
 
 
 def main() -> int:
@@ -534,8 +573,8 @@ def main() -> int:
         action="append",
         default=[],
         metavar="NAME:K=V,K=V",
-        help="scenario 1: one more fleet server with this extra environment (GRANIAN_*, WORKERS, or PYTHONPATH "
-        "pointing at a patched copy of a package, to A/B a proposed change in the same run)",
+        help="every scenario: one more server of its fleet service with this extra environment (GRANIAN_*, WORKERS, "
+        "or PYTHONPATH pointing at a patched copy of a package or a service's src, to A/B a change in the same run)",
     )
     parser.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
     parser.add_argument(
@@ -545,22 +584,32 @@ def main() -> int:
     )
     parser.add_argument("--profile-impl", action="append", default=[], help="implementations to profile (fleet)")
     parser.add_argument(
+        "--profile-scenario", action="append", default=[], help="scenarios to profile (default: every one run)"
+    )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop of every server, fleet, ceilings and peer alike (Granian and uvicorn --loop)",
+    )
+    parser.add_argument(
         "--ceiling-asgi",
         action="store_true",
         help="scenario 1: the ceiling over Granian's ASGI interface too ('ceiling-asgi'), to show the interface's cost",
     )
     parser.add_argument(
-        "--ceiling-env", action="append", default=[], metavar="K=V", help="scenario 1: a second ceiling, 'ceiling-b'"
+        "--ceiling-env", action="append", default=[], metavar="K=V", help="extra environment for 'ceiling-b'"
     )
     parser.add_argument(
         "--profile",
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="after scenario 1's rounds, py-spy the fleet worker under load for SECONDS (--rounds 0: profile only)",
+        help="after each scenario's rounds, py-spy the fleet worker under load for SECONDS (--rounds 0: profile only)",
     )
     args = parser.parse_args()
     scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip()}
+    LOOP["name"] = args.loop
 
     extra = {
         "LOG_FORMAT": "json",
@@ -588,6 +637,7 @@ def main() -> int:
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "rounds": args.rounds,
+            "event_loop": args.loop,
             "fleet_env": extra,
         },
         "start_to_ready_s": {},
@@ -618,6 +668,16 @@ def main() -> int:
         for service in ("identity", "avatars", "social"):
             fleetlib.migrate(service, fleet_env(service, dsns, keys, extra))
 
+        def variants(service: str) -> dict[str, Server]:
+            """--variant: more servers of this scenario's fleet service, each with its extra environment."""
+            out = {}
+            for offset, (name, env_text) in enumerate(parse_variants(args.variant)):
+                variant_env = {**fleet_env(service, dsns, keys, extra), **env_text}
+                workers = int(variant_env.pop("WORKERS", "1"))
+                port = PORTS["variants"] + offset
+                out[name] = up(Server(name, granian(service, port, workers), variant_env, port))
+            return out
+
         def up_service(service: str) -> Server:
             """A fleet service with one worker on its own port, the run's environment."""
             env = fleet_env(service, dsns, keys, extra)
@@ -640,76 +700,34 @@ def main() -> int:
         path = f"/v1/avatars/{avatar_id}" if target == "avatars" else "/v1/me"
         report["target"] = {"service": target, "path": path}
 
+        peer_env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("GRANIAN_")},
+            "DATABASE_URL": dsns[target],
+            "BENCH_FEED_DATABASE_URL": dsns["social"],
+            "AUTH_JWKS_URL": f"http://127.0.0.1:{PORTS['identity']}/.well-known/jwks.json",
+            "AVATARS_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['avatars']}",
+            "BENCH_ACCOUNT_ID": account_id,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": extra["OTEL_EXPORTER_OTLP_ENDPOINT"],
+            "OTEL_TRACES_SAMPLER_ARG": extra["OTEL_TRACES_SAMPLER_ARG"],
+            "RATE_LIMIT_RPS": extra["RATE_LIMIT_RPS"],
+            "DB_POOL_MAX_SIZE": extra["DB_POOL_MAX_SIZE"],
+            # the same Granian runtime settings as the fleet service: only the framework differs
+            **{k: v for k, v in extra.items() if k == "GRANIAN_BACKPRESSURE"},
+        }
+        # The peers serve every scenario (one database pool per service they stand in for).
+        # ceiling-b (no reset query on release, as the kit's pool) is the headline ceiling; the
+        # ceiling that sends asyncpg's reset query is 'ceiling-reset' (scenario 1 only).
+        peers: dict[str, Server] = {}
+        if not args.no_fastapi:
+            if not (PEER_VENV / "bin" / "python").exists():
+                subprocess.run(["uv", "sync", "--frozen", "--project", str(BENCH / "peers" / "fastapi")], check=True)
+            peers["fastapi"] = up(uvicorn_peer("fastapi", PORTS["fastapi"], peer_env))
+        ceiling_b_env = {**peer_env, "BENCH_POOL_RESET": "0", **dict(i.split("=", 1) for i in args.ceiling_env)}
+        peers["ceiling-b"] = up(ceiling_server("ceiling-b", PORTS["ceiling-b"], ceiling_b_env))
         if "1" in scenarios:
             print(f"\nscenario 1: GET {path} (fleet service: {target})")
-            fleet_server = servers[target]
-            impls = {"fleet": fleet_server}
-            peer_env = {
-                **os.environ,
-                "DATABASE_URL": dsns[target],
-                "AUTH_JWKS_URL": f"http://127.0.0.1:{PORTS['identity']}/.well-known/jwks.json",
-                "AVATARS_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['avatars']}",
-                "BENCH_ACCOUNT_ID": account_id,
-                "OTEL_EXPORTER_OTLP_ENDPOINT": extra["OTEL_EXPORTER_OTLP_ENDPOINT"],
-                "OTEL_TRACES_SAMPLER_ARG": extra["OTEL_TRACES_SAMPLER_ARG"],
-                "RATE_LIMIT_RPS": extra["RATE_LIMIT_RPS"],
-                "DB_POOL_MAX_SIZE": extra["DB_POOL_MAX_SIZE"],
-            }
-            if not args.no_fastapi:
-                if not (PEER_VENV / "bin" / "python").exists():
-                    subprocess.run(
-                        ["uv", "sync", "--frozen", "--project", str(BENCH / "peers" / "fastapi")], check=True
-                    )
-                impls["fastapi"] = up(
-                    Server(
-                        "fastapi",
-                        [
-                            str(PEER_VENV / "bin" / "python"),
-                            "-m",
-                            "uvicorn",
-                            "app:app",
-                            "--app-dir",
-                            str(BENCH / "peers" / "fastapi"),
-                            "--host",
-                            "127.0.0.1",
-                            "--port",
-                            str(PORTS["fastapi"]),
-                            "--workers",
-                            "1",
-                            "--no-access-log",
-                        ],
-                        peer_env,
-                        PORTS["fastapi"],
-                    )
-                )
-            impls["ceiling"] = up(
-                Server(
-                    "ceiling",
-                    [
-                        sys.executable,
-                        "-m",
-                        "granian",
-                        "--interface",
-                        "rsgi",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(PORTS["ceiling"]),
-                        "--workers",
-                        "1",
-                        "--no-access-log",
-                        "--working-dir",
-                        str(BENCH / "peers" / "ceiling"),
-                        "app:app",
-                    ],
-                    {
-                        **{k: v for k, v in peer_env.items() if not k.startswith("GRANIAN_")},
-                        # the same Granian runtime settings as the fleet service: only the framework differs
-                        **{k: v for k, v in extra.items() if k == "GRANIAN_BACKPRESSURE"},
-                    },
-                    PORTS["ceiling"],
-                )
-            )
+            impls = {"fleet": servers[target], **peers}
+            impls["ceiling-reset"] = up(ceiling_server("ceiling-reset", PORTS["ceiling"], peer_env))
             if not args.no_two_workers:
                 impls["fleet-2w"] = up(
                     Server(
@@ -719,26 +737,16 @@ def main() -> int:
                         PORTS["avatars-2w"],
                     )
                 )
-            for offset, (name, env_text) in enumerate(parse_variants(args.variant)):
-                variant_env = {**fleet_env(target, dsns, keys, extra), **env_text}
-                workers = int(variant_env.pop("WORKERS", "1"))
-                impls[name] = up(
-                    Server(name, granian(target, PORTS["variants"] + offset, workers), variant_env,
-                           PORTS["variants"] + offset)
-                )  # fmt: skip
-            if args.ceiling_env:
-                ceiling = impls["ceiling"]
-                impls["ceiling-b"] = up(
-                    Server("ceiling-b", [*ceiling.command[:8], str(PORTS["ceiling-b"]), *ceiling.command[9:]],
-                           {**ceiling.env, **dict(i.split("=", 1) for i in args.ceiling_env)}, PORTS["ceiling-b"])
-                )  # fmt: skip
+            impls.update(variants(target))
             if args.ceiling_asgi:
-                ceiling = impls["ceiling"]
-                argv = [*ceiling.command[:8], str(PORTS["ceiling-asgi"]), *ceiling.command[9:-1], "app:asgi_app"]
+                ceiling = ceiling_server("ceiling-asgi", PORTS["ceiling-asgi"], {**peer_env, "BENCH_POOL_RESET": "0"})
+                argv = [*ceiling.command[:-1], "app:asgi_app"]
                 argv[argv.index("rsgi")] = "asgi"
-                impls["ceiling-asgi"] = up(Server("ceiling-asgi", argv, ceiling.env, PORTS["ceiling-asgi"]))
+                ceiling.command = argv
+                impls["ceiling-asgi"] = up(ceiling)
             auth = {"Authorization": f"Bearer {token}"}
             loads = {name: Load(f"{server.url}{path}", auth) for name, server in impls.items()}
+            equivalence = asyncio.run(same_responses(impls, "GET", path, token, mask=()))
             rounds = alternate(
                 impls,
                 loads,
@@ -748,86 +756,49 @@ def main() -> int:
                 connections=args.connections,
                 threads=args.threads,
             )
-            if args.profile:
-                report["profile"] = {
-                    name: profile(
-                        impls[name],
-                        loads[name],
-                        seconds=args.profile,
-                        connections=args.connections,
-                        threads=args.threads,
-                        gil=args.profile_gil,
-                        blocking=args.profile_blocking,
-                    )
-                    for name in (args.profile_impl or ["fleet"])
-                }
-            if not rounds:
-                return 0
-            summary = summarise(rounds, list(impls))
-            ratios = {
-                "fleet_vs_fastapi": round_ratios(rounds, "fleet", "fastapi"),
-                "fleet_vs_ceiling": round_ratios(rounds, "fleet", "ceiling"),
-                "fastapi_vs_ceiling": round_ratios(rounds, "fastapi", "ceiling"),
-                "two_workers_vs_one": round_ratios(rounds, "fleet-2w", "fleet"),
-            }
-            if "ceiling-asgi" in impls:
-                ratios["fleet_vs_ceiling-asgi"] = round_ratios(rounds, "fleet", "ceiling-asgi")
-                ratios["ceiling-asgi_vs_ceiling"] = round_ratios(rounds, "ceiling-asgi", "ceiling")
-            others = ("fleet", "fastapi", "ceiling", "fleet-2w", "ceiling-b", "ceiling-asgi")
-            for name in [n for n in impls if n not in others]:
-                ratios[f"{name}_vs_fastapi"] = round_ratios(rounds, name, "fastapi")
-                ratios[f"{name}_vs_ceiling"] = round_ratios(rounds, name, "ceiling")
-                ratios[f"{name}_vs_fleet"] = round_ratios(rounds, name, "fleet")
-            if "ceiling-b" in impls:
-                for name in [n for n in impls if n not in ("ceiling", "ceiling-b", "fleet-2w")]:
-                    ratios[f"{name}_vs_ceiling-b"] = round_ratios(rounds, name, "ceiling-b")
-            ratios = {k: v for k, v in ratios.items() if v is not None}
-            report["variants"] = dict(parse_variants(args.variant))
-            report["ceiling_b_env"] = args.ceiling_env
-            fleet = summary["fleet"]
-            report["scenarios"]["1"] = {
-                "name": f"GET {path.rsplit('/', 1)[0] + '/{id}' if target == 'avatars' else path}",
-                "implementations": summary,
-                "ratios": ratios,
-                "targets": {
-                    "fleet_vs_fastapi_ge_2.0": ratios.get("fleet_vs_fastapi", 0) >= 2.0,
-                    "fleet_vs_ceiling_ge_0.6": ratios.get("fleet_vs_ceiling", 0) >= 0.6,
-                    "p99_le_3x_p50": fleet["p99_ms"] <= 3 * fleet["p50_ms"],
-                    "zero_errors": fleet["errors"] == 0,
-                },
-            }
-            for name in list(impls):
-                if name != "fleet":
-                    servers.pop(name).stop()
+            maybe_profile(report, "1", impls, loads, args)
+            if rounds:
+                report["scenarios"]["1"] = scenario_report(
+                    f"GET {path.rsplit('/', 1)[0] + '/{id}' if target == 'avatars' else path}",
+                    rounds,
+                    list(impls),
+                    equivalence,
+                    rps_target=0.75,
+                    cpu_target=1.5,
+                )
+            for name in [n for n in impls if n not in ("fleet", *peers)]:
+                servers.pop(name).stop()
 
         if "2" in scenarios and target == "avatars":
-            try:
-                write_path(report, servers, token, args)
-            except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
-                print(f"scenario 2 failed: {exc!r}")
-                report["scenarios"]["2"] = {"skipped": f"failed: {exc!r}"}
+            extras = variants("avatars")
+            write_path(report, servers, {**peers, **extras}, token, account_id, dsns["avatars"], args)
+            for name in extras:
+                servers.pop(name).stop()
         elif "2" in scenarios:
             report["scenarios"]["2"] = {"skipped": "avatars is not available"}
 
         if "3" in scenarios:
-            try:
-                social = up_service("social")
-                asyncio.run(seed_posts(social.url, token, avatar_id, 60))
-                print("\nscenario 3: GET /v1/feed (one page of 20, authors' avatars from avatars)")
-                loads = {"fleet": Load(f"{social.url}/v1/feed", {"Authorization": f"Bearer {token}"})}
-                rounds = alternate(
-                    {"fleet": social},
-                    loads,
-                    rounds=max(1, args.rounds - 1),
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    connections=args.connections,
-                    threads=args.threads,
+            social = up_service("social")
+            asyncio.run(seed_posts(social.url, token, avatar_id, 60))
+            print("\nscenario 3: GET /v1/feed (one page of 20, authors' avatars from avatars)")
+            impls = {"fleet": social, **peers, **variants("social")}
+            auth = {"Authorization": f"Bearer {token}"}
+            loads = {name: Load(f"{server.url}/v1/feed", auth) for name, server in impls.items()}
+            equivalence = asyncio.run(same_responses(impls, "GET", "/v1/feed", token, mask=()))
+            rounds = alternate(
+                impls,
+                loads,
+                rounds=args.rounds,
+                duration=args.duration,
+                warmup=args.warmup,
+                connections=args.connections,
+                threads=args.threads,
+            )
+            maybe_profile(report, "3", impls, loads, args)
+            if rounds:
+                report["scenarios"]["3"] = scenario_report(
+                    "GET /v1/feed", rounds, list(impls), equivalence, rps_target=0.6, cpu_target=None
                 )
-                report["scenarios"]["3"] = {"name": "GET /v1/feed", "implementations": summarise(rounds, ["fleet"])}
-            except (RuntimeError, TimeoutError, OSError, aiohttp.ClientError) as exc:
-                print(f"scenario 3 skipped: {exc}")
-                report["scenarios"]["3"] = {"skipped": str(exc)}
         with (
             contextlib.suppress(OSError, ValueError),
             urllib.request.urlopen(f"http://127.0.0.1:{PORTS['sink']}/stats", timeout=2) as response,
@@ -844,7 +815,7 @@ def main() -> int:
     result_file = args.out / f"{stem}.json"
     result_file.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
-    print(f"\nresults: {result_file.relative_to(ROOT)}")
+    print(f"\nresults: {_shown(result_file)}")
     chart = result_file.with_suffix(".png")
     rendered = subprocess.run(
         ["uv", "run", "--frozen", "--project", str(BENCH / "chart"), "python", str(BENCH / "chart" / "chart.py"),
@@ -853,8 +824,12 @@ def main() -> int:
         env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
     )  # fmt: skip
     if rendered.returncode == 0:
-        print(f"chart:   {chart.relative_to(ROOT)}")
+        print(f"chart:   {_shown(chart)}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def parse_variants(items: list[str]) -> list[tuple[str, dict[str, str]]]:
@@ -866,37 +841,186 @@ def parse_variants(items: list[str]) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def write_path(report: dict[str, Any], servers: dict[str, Server], token: str, args: argparse.Namespace) -> None:
-    """Scenario 2: complete the wizard on fresh drafts (made before each run, not measured)."""
+def write_path(
+    report: dict[str, Any],
+    servers: dict[str, Server],
+    peers: dict[str, Server],
+    token: str,
+    account_id: str,
+    dsn: str,
+    args: argparse.Namespace,
+) -> None:
+    """Scenario 2: complete the wizard on fresh drafts (written before each run, not measured)."""
     print("\nscenario 2: POST /v1/avatar-drafts/{id}/complete (fresh drafts, made before each run)")
-    drafts_file = WORK / "drafts.txt"
-    expected = {"rps": 1000.0}  # then what the previous run measured: drafts outlast the run
+    impls = {"fleet": servers["avatars"], **peers}
+    expected = {name: 1000.0 for name in impls}  # then what the previous run measured: drafts outlast the run
+    drafts = {name: WORK / f"drafts-{name}.txt" for name in impls}
 
-    def make_drafts(_: str, seconds: float) -> None:
-        count = int(max(1000, min(30_000, expected["rps"] * seconds * 1.5)))
-        ids = asyncio.run(seed_drafts(servers["avatars"].url, token, count))
-        drafts_file.write_text("\n".join(ids) + "\n")
+    def make_drafts(name: str, seconds: float) -> None:
+        count = int(max(1000, min(60_000, expected[name] * seconds * 1.5)))
+        drafts[name].write_text("\n".join(asyncio.run(insert_drafts(dsn, account_id, count))) + "\n")
 
-    load = Load(
-        f"{servers['avatars'].url}/",
-        script=BENCH / "wrk" / "complete.lua",
-        env={"BENCH_DRAFTS": str(drafts_file), "BENCH_TOKEN": token},
-    )
+    loads = {
+        name: Load(
+            f"{server.url}/",
+            script=BENCH / "wrk" / "complete.lua",
+            env={"BENCH_DRAFTS": str(drafts[name]), "BENCH_TOKEN": token},
+        )
+        for name, server in impls.items()
+    }
+
+    async def one_each() -> dict[str, Any]:
+        ids = await insert_drafts(dsn, account_id, len(impls))
+        paths = {name: f"/v1/avatar-drafts/{ids[i]}/complete" for i, name in enumerate(impls)}
+        return await same_responses(impls, "POST", paths, token, mask=VARYING_WRITE_FIELDS)
+
+    equivalence = asyncio.run(one_each())
     rounds = alternate(
-        {"fleet": servers["avatars"]},
-        {"fleet": load},
-        rounds=max(1, args.rounds - 1),
+        impls,
+        loads,
+        rounds=args.rounds,
         duration=args.duration,
         warmup=args.warmup,
         connections=args.connections,
         threads=args.threads,
         before_round=make_drafts,
-        after_round=lambda _, figures: expected.update(rps=figures["rps"]),
+        after_round=lambda name, figures: expected.update({name: figures["rps"]}),
     )
-    report["scenarios"]["2"] = {
-        "name": "POST /v1/avatar-drafts/{id}/complete",
-        "implementations": summarise(rounds, ["fleet"]),
+    maybe_profile(report, "2", impls, loads, args, before=make_drafts)
+    if rounds:
+        report["scenarios"]["2"] = scenario_report(
+            "POST /v1/avatar-drafts/{id}/complete", rounds, list(impls), equivalence, rps_target=0.6, cpu_target=None
+        )
+
+
+#: What differs between two completions of two drafts (ids, times): masked by the equivalence check.
+VARYING_WRITE_FIELDS = ("id", "draft_id", "render_url", "created_at", "updated_at")
+
+
+async def same_responses(
+    impls: dict[str, Server], method: str, path: str | dict[str, str], token: str, *, mask: tuple[str, ...]
+) -> dict[str, Any]:
+    """Send each implementation the same request; compare status, JSON body (``mask``ed fields
+    aside) and ETag/Location with the fleet's. Raises when a peer answers differently: a ratio
+    between two implementations that do different work would mean nothing."""
+    answers: dict[str, tuple[int, Any, bytes, dict[str, str]]] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        for name, server in impls.items():
+            target = path if isinstance(path, str) else path[name]
+            async with http.request(method, f"{server.url}{target}", headers=headers) as response:
+                raw = await response.read()
+                kept = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "location")}
+                answers[name] = (response.status, json.loads(raw), raw, kept)
+
+    def masked(body: Any) -> Any:
+        return {k: ("*" if k in mask else v) for k, v in body.items()} if isinstance(body, dict) else body
+
+    status, body, raw, kept = answers["fleet"]
+    out: dict[str, Any] = {"fleet_status": status, "fleet_bytes": len(raw)}
+    for name, (other_status, other_body, other_raw, other_kept) in answers.items():
+        if name == "fleet":
+            continue
+        same = other_status == status and masked(other_body) == masked(body) and other_kept.keys() == kept.keys()
+        if not same:
+            msg = (
+                f"{name} answers {method} differently from the fleet: "
+                f"{other_status} {other_raw[:300]!r} vs {status} {raw[:300]!r}"
+            )
+            raise RuntimeError(msg)
+        out[name] = "same bytes" if other_raw == raw else "same JSON" + (" (ids and times masked)" if mask else "")
+    print(
+        "  equivalence with the fleet: "
+        + ", ".join(f"{k} {v}" for k, v in out.items() if k not in ("fleet_status", "fleet_bytes"))
+    )
+    return out
+
+
+def scenario_report(
+    title: str,
+    rounds: list[dict[str, dict[str, Any]]],
+    names: list[str],
+    equivalence: dict[str, Any],
+    *,
+    rps_target: float,
+    cpu_target: float | None,
+) -> dict[str, Any]:
+    """Medians per implementation, ratios within each round, and the issue's targets."""
+    summary = summarise(rounds, names)
+    ratios = {f"{a}_vs_{b}": round_ratios(rounds, a, b) for a in names for b in names if a != b and (
+        a == "fleet" or b in ("ceiling-b",) or (a, b) == ("fleet-2w", "fleet"))}  # fmt: skip
+    ratios = {k: v for k, v in ratios.items() if v is not None}
+    cpu = {f"{name}_vs_ceiling-b": cpu_ratio(rounds, name, "ceiling-b") for name in names if name != "ceiling-b"}
+    cpu = {k: v for k, v in cpu.items() if v is not None}
+    fleet = summary["fleet"]
+    targets = {f"fleet_vs_ceiling-b_rps_ge_{rps_target}": ratios.get("fleet_vs_ceiling-b", 0) >= rps_target}
+    if cpu_target is not None:
+        targets[f"fleet_cpu_per_request_le_{cpu_target}x_ceiling-b"] = cpu.get("fleet_vs_ceiling-b", 99) <= cpu_target
+    targets["fleet_p99_le_3x_p50"] = fleet["p99_ms"] <= 3 * fleet["p50_ms"]
+    targets["fleet_zero_errors"] = fleet["errors"] == 0
+    return {
+        "name": title,
+        "implementations": summary,
+        "ratios": ratios,
+        "cpu_per_request_ratios": cpu,
+        "equivalence": equivalence,
+        "targets": targets,
     }
+
+
+def cpu_ratio(rounds: list[dict[str, dict[str, Any]]], a: str, b: str) -> float | None:
+    """Median over rounds of a/b server CPU per request measured in the same round."""
+    values = [
+        r[a]["server_cpu_us"] / r[b]["server_cpu_us"] for r in rounds if a in r and b in r and r[b]["server_cpu_us"]
+    ]
+    return statistics.median(values) if values else None
+
+
+def maybe_profile(
+    report: dict[str, Any],
+    scenario: str,
+    impls: dict[str, Server],
+    loads: dict[str, Load],
+    args: argparse.Namespace,
+    before: Any = None,
+) -> None:
+    """--profile: py-spy the named implementations (the fleet by default) under this scenario's load."""
+    if not args.profile or scenario not in (args.profile_scenario or scenario):
+        return
+    for name in args.profile_impl or ["fleet"]:
+        if name not in impls:
+            continue
+        if before is not None:
+            before(name, args.profile + 5)
+        report.setdefault("profile", {})[f"{scenario}-{name}"] = profile(
+            impls[name],
+            loads[name],
+            seconds=args.profile,
+            connections=args.connections,
+            threads=args.threads,
+            gil=args.profile_gil,
+            blocking=args.profile_blocking,
+            tag=f"s{scenario}-{name}",
+        )
+
+
+def ceiling_server(name: str, port: int, env: dict[str, str]) -> Server:
+    """The bare Granian RSGI ceiling (bench/peers/ceiling), on the run's event loop."""
+    command = [
+        sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", "1", "--no-access-log", "--loop", LOOP["name"],
+        "--working-dir", str(BENCH / "peers" / "ceiling"), "app:app",
+    ]  # fmt: skip
+    return Server(name, command, env, port)
+
+
+def uvicorn_peer(name: str, port: int, env: dict[str, str]) -> Server:
+    """The FastAPI peer under uvicorn, one worker, on the run's event loop."""
+    command = [
+        str(PEER_VENV / "bin" / "python"), "-m", "uvicorn", "app:app", "--app-dir", str(BENCH / "peers" / "fastapi"),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log", "--loop", LOOP["name"],
+    ]  # fmt: skip
+    return Server(name, command, env, port)
 
 
 def chart_granian_env() -> dict[str, str]:
@@ -932,26 +1056,31 @@ def fleetlib_admin() -> str:
 
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['date']}  {report['machine']['cpu']} x{report['machine']['cores']}  {report['command']}")
+    print(f"event loop of every server (fleet, ceilings, peer): {report['settings']['event_loop']}")
     for key, scenario in report["scenarios"].items():
         if "skipped" in scenario:
             print(f"\nscenario {key}: skipped ({scenario['skipped']})")
             continue
         print(f"\nscenario {key}: {scenario['name']}")
         print(
-            f"  {'impl':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MiB':>8} "
-            f"{'cpu us/req':>10} {'db us/req':>9}"
+            f"  {'impl':<14} {'req/s':>9} {'cpu us/req':>10} {'db us/req':>9} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'errors':>7} {'RSS MiB':>8}"
         )
         for name, row in scenario["implementations"].items():
             print(
-                f"  {name:<12} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-                f"{row['errors']:>7} {row['rss_worker_kb'] / 1024:>8.0f} "
-                f"{row.get('server_cpu_us', 0):>10.0f} {row.get('database_cpu_us', 0):>9.0f}"
+                f"  {name:<14} {row['rps']:>9.0f} {row.get('server_cpu_us', 0):>10.0f} "
+                f"{row.get('database_cpu_us', 0):>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                f"{row['errors']:>7} {row['rss_worker_kb'] / 1024:>8.0f}"
             )
         for name, value in scenario.get("ratios", {}).items():
-            if value is not None:
-                print(f"  {name:<22} {value:.2f}")
+            print(f"  req/s {name:<28} {value:.2f}")
+        for name, value in scenario.get("cpu_per_request_ratios", {}).items():
+            print(f"  cpu/req {name:<26} {value:.2f}")
+        for name, value in scenario.get("equivalence", {}).items():
+            if not name.startswith("fleet_"):
+                print(f"  response of {name:<22} {value} as the fleet's")
         for name, ok in scenario.get("targets", {}).items():
-            print(f"  target {name:<26} {'met' if ok else 'NOT met'}")
+            print(f"  target {name:<44} {'met' if ok else 'NOT met'}")
     print("\nstart-to-ready (s):", ", ".join(f"{k} {v}" for k, v in report["start_to_ready_s"].items()))
     print("worker RSS at rest (MiB):", ", ".join(f"{k} {v / 1024:.0f}" for k, v in report["rss_rest_kb"].items()))
 

@@ -1,4 +1,5 @@
-"""FastAPI peer of benchmark scenario 1: one row read by id as JSON, with the features the fleet's kit provides,
+"""FastAPI peer of the benchmark's three scenarios (one row read by id as JSON, completing the avatar
+wizard, a feed page), with the features the fleet's kit provides,
 each built the way its own project documents it.
 
 - Auth: ``HTTPBearer`` security dependency; PyJWT verifies the EdDSA token on every request
@@ -14,6 +15,12 @@ each built the way its own project documents it.
 
 Routes: ``GET /v1/avatars/{id}`` (avatars' get_avatar, same query, body, ETag and Cache-Control)
 and ``GET /v1/me`` (identity's get_me); ``DATABASE_URL`` names the database that has the table.
+``POST /v1/avatar-drafts/{id}/complete`` (scenario 2: avatars' complete_wizard, the same statements
+in one transaction, imported from the slice's ``queries`` module, the same drawing from
+``avatars.svg``, the same 201 body, Location and ETag) and ``GET /v1/feed`` (scenario 3: social's
+feed page query from the read_page slice, the same body; ``BENCH_FEED_DATABASE_URL`` is social's
+database). The fleet's source is put on ``sys.path`` for those two modules only: the SQL and the
+drawing are the work being compared, not what the framework adds.
 
 Run (from the workspace root): ``uv run --project bench/peers/fastapi uvicorn --app-dir bench/peers/fastapi
 app:app --workers 1 --no-access-log``. Settings: the same environment variables as the fleet service
@@ -28,13 +35,14 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 import jwt
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -50,6 +58,14 @@ from pythonjsonlogger.json import JsonFormatter
 from slowapi import Limiter, _rate_limit_exceeded_handler
 from slowapi.errors import RateLimitExceeded
 from slowapi.util import get_remote_address
+
+_ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(_ROOT / "services" / "avatars" / "src"), str(_ROOT / "services" / "social" / "src")]
+from uuid_utils.compat import uuid7  # noqa: E402
+
+from avatars.features.avatar.complete_wizard.queries import COMPLETE_DRAFT, LOCK_LIVE_DRAFT  # noqa: E402
+from avatars.svg import Drawing, draw, etag_of  # noqa: E402
+from social.features.feed.read_page.queries import SELECT_FEED_PAGE_AFTER, SELECT_FEED_PAGE_FIRST  # noqa: E402
 
 SELECT_ACCOUNT = "SELECT id, email, created_at FROM accounts WHERE id = $1"
 SELECT_AVATAR = """
@@ -107,6 +123,45 @@ class AvatarResponse(BaseModel):
     updated_at: datetime
 
 
+class CompletedAvatarResponse(BaseModel):
+    id: UUID
+    owner_id: UUID
+    draft_id: UUID
+    name: str
+    shape: str
+    palette: AvatarPalette
+    accessories: list[str]
+    version: int
+    render_url: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class FeedAvatar(BaseModel):
+    id: UUID
+    name: str
+    render_url: str
+    updated_at: datetime
+
+
+class FeedItem(BaseModel):
+    post_id: UUID
+    author_id: UUID
+    author_name: str
+    text: str
+    created_at: datetime
+    like_count: int
+    comment_count: int
+    avatar_id: UUID | None
+    avatar: FeedAvatar | None
+
+
+class FeedPage(BaseModel):
+    items: list[FeedItem]
+    next_after: UUID | None
+    degraded: bool
+
+
 class Caller(BaseModel):
     user_id: UUID
     token_id: str
@@ -124,11 +179,21 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         command_timeout=5,
         server_settings={"jit": "off"},
     )
+    if os.environ.get("BENCH_FEED_DATABASE_URL"):
+        state["feed_pool"] = await asyncpg.create_pool(
+            os.environ["BENCH_FEED_DATABASE_URL"],
+            min_size=2,
+            max_size=int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+            command_timeout=5,
+            server_settings={"jit": "off"},
+        )
     jwks = jwt.PyJWKClient(os.environ["AUTH_JWKS_URL"])
     state["keys"] = {k.key_id: k.key for k in jwks.get_signing_keys()}
     log.info("service_started")
     yield
     await state["pool"].close()
+    if "feed_pool" in state:
+        await state["feed_pool"].close()
 
 
 limiter = Limiter(key_func=get_remote_address)
@@ -197,6 +262,84 @@ async def read_avatar(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+@app.post("/v1/avatar-drafts/{draft_id}/complete", status_code=201, response_model=CompletedAvatarResponse)
+@limiter.limit(RATE)
+async def complete_wizard(
+    request: Request, response: Response, draft_id: UUID, caller: Annotated[Caller, Depends(current_caller)]
+) -> CompletedAvatarResponse:
+    now = datetime.now(UTC)
+    async with state["pool"].acquire() as conn, conn.transaction():
+        draft = await conn.fetchrow(LOCK_LIVE_DRAFT, draft_id, caller.user_id, now)
+        if draft is None:
+            raise HTTPException(status_code=404, detail="Not Found")
+        svg = draw(
+            Drawing(
+                shape=draft["shape"],
+                background=draft["color_background"],
+                foreground=draft["color_foreground"],
+                accent=draft["color_accent"],
+                accessories=draft["accessories"],
+                name=draft["name"],
+            )
+        )
+        row = await conn.fetchrow(COMPLETE_DRAFT, uuid7(), draft_id, now, svg, etag_of(svg))
+    if row is None:
+        raise HTTPException(status_code=404, detail="Not Found")
+    response.headers["Location"] = f"/v1/avatars/{row['id']}"
+    response.headers["ETag"] = f'"{row["version"]}"'
+    return CompletedAvatarResponse(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        draft_id=row["draft_id"],
+        name=row["name"],
+        shape=row["shape"],
+        palette=AvatarPalette(
+            background=row["color_background"], foreground=row["color_foreground"], accent=row["color_accent"]
+        ),
+        accessories=row["accessories"],
+        version=row["version"],
+        render_url=f"{RENDER_BASE}/v1/avatars/{row['id']}.svg",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+@app.get("/v1/feed", response_model=FeedPage)
+@limiter.limit(RATE)
+async def feed(
+    request: Request,
+    caller: Annotated[Caller, Depends(current_caller)],
+    after: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> FeedPage:
+    if after is None:
+        rows = await state["feed_pool"].fetch(SELECT_FEED_PAGE_FIRST, limit + 1)
+    else:
+        rows = await state["feed_pool"].fetch(SELECT_FEED_PAGE_AFTER, limit + 1, after)
+    items = [
+        FeedItem(
+            post_id=r["post_id"],
+            author_id=r["author_id"],
+            author_name=r["author_name"],
+            text=r["text"],
+            created_at=r["created_at"],
+            like_count=r["like_count"],
+            comment_count=r["comment_count"],
+            avatar_id=r["avatar_id"],
+            avatar=FeedAvatar(
+                id=r["avatar_id"],
+                name=r["avatar_name"],
+                render_url=r["avatar_render_url"],
+                updated_at=r["avatar_updated_at"] or r["created_at"],
+            )
+            if r["avatar_id"] and r["avatar_name"] and r["avatar_render_url"]
+            else None,
+        )
+        for r in rows[:limit]
+    ]
+    return FeedPage(items=items, next_after=items[-1].post_id if len(rows) > limit else None, degraded=False)
 
 
 @app.get("/readyz")

@@ -1,7 +1,8 @@
 """Complete the wizard: every step set, then draft -> avatar in one transaction.
 
 Exactly one avatar per draft: the draft row is locked, the avatar insert is guarded by the
-unique ``draft_id`` constraint, and the draft is deleted in the same transaction. Completing
+unique ``draft_id`` constraint, and the draft is deleted and the avatar's snapshot written in the
+same statement (four round trips in all: BEGIN, the lock, that statement, COMMIT). Completing
 again (a retry, a double click, a concurrent request) finds the avatar by its draft id and
 returns it with ``created=False``.
 """
@@ -16,12 +17,11 @@ import msgspec
 
 from avatars.features.avatar.complete_wizard.command import CompleteWizard
 from avatars.features.avatar.complete_wizard.queries import (
-    DELETE_COMPLETED_DRAFT,
-    INSERT_AVATAR_FROM_DRAFT,
+    COMPLETE_DRAFT,
     LOCK_LIVE_DRAFT,
     SELECT_AVATAR_OF_DRAFT,
 )
-from avatars.snapshots import AvatarFacts, project
+from avatars.svg import Drawing, draw, etag_of
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from fleetkit.logging import get_logger
@@ -77,27 +77,20 @@ async def complete_wizard(cmd: CompleteWizard, *, pool: KitPool) -> AvatarComple
         missing = _missing(draft)
         if missing:
             return DraftIncomplete(missing)
-        row = await conn.fetchrow(INSERT_AVATAR_FROM_DRAFT, new_id(), cmd.draft_id, now)
+        svg = _drawing(draft)
+        row = await conn.fetchrow(COMPLETE_DRAFT, new_id(), cmd.draft_id, now, svg, etag_of(svg))
         if row is None:  # unreachable while the draft is locked; the constraint is the backstop
             done = await conn.fetchrow(SELECT_AVATAR_OF_DRAFT, cmd.draft_id, cmd.owner_id)
             return DraftNotFound() if done is None else AvatarCompleted(CompletedAvatar(*done), False)
         avatar = CompletedAvatar(*row)
-        await conn.execute(DELETE_COMPLETED_DRAFT, cmd.draft_id)
-        await project(conn, _facts(avatar))
     log.info("avatar_created", avatar_id=str(avatar.id), owner_id=str(avatar.owner_id))
     return AvatarCompleted(avatar, created=True)
 
 
-def _facts(a: CompletedAvatar) -> AvatarFacts:
-    return AvatarFacts(
-        a.id,
-        a.owner_id,
-        a.name,
-        a.shape,
-        a.color_background,
-        a.color_foreground,
-        a.color_accent,
-        a.accessories,
-        a.version,
-        a.updated_at,
+def _drawing(draft: asyncpg.Record) -> str:
+    """The avatar's drawing, from the locked draft (what the avatar's row is copied from)."""
+    shape, background, foreground, accent, accessories, name = draft
+    drawing = Drawing(
+        shape=shape, background=background, foreground=foreground, accent=accent, accessories=accessories, name=name
     )
+    return draw(drawing)
