@@ -234,7 +234,7 @@ async def test_unknown_paths_are_traced_when_sampled(make_app, database_url):
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     app = make_app(database_url)
     async with serving(app), _client_at(app, "10.2.0.10") as scanner:
-        app.state.runtime.server_spans = ServerSpans(provider.get_tracer("test.http"), ids, 1.0)
+        app.state.runtime.server_spans = ServerSpans(provider.get_tracer("test.http"), ids, ALWAYS_ON)
         missing = await scanner.get("/.env")
         wrong = await scanner.delete("/v1/open")
     assert (missing.status_code, wrong.status_code) == (404, 405)
