@@ -27,4 +27,8 @@ sync: ## Create .venv from uv.lock (all workspace members and dev tools).
 lint: sync $(LINT_TARGETS) ## ruff, mypy --strict, import-linter and the standards tests.
 
 .PHONY: test
-test: sync $(TEST_TARGETS) ## Every test tier that runs on this machine (benchmarks excluded).
+# TIERS_DONE names tiers already run on this very tree in the same CI job (.ci/run runs lint and
+# test-charts as an unprivileged user first); they are not run twice. Empty for everyone else.
+TIERS_DONE ?=
+test: sync $(filter-out $(TIERS_DONE),$(TEST_TARGETS)) ## Every test tier that runs on this machine (benchmarks excluded).
+	@if [[ -n "$(strip $(TIERS_DONE))" ]]; then echo "make test: $(TIERS_DONE) ran earlier in this job (as the unprivileged user); not repeated"; fi
