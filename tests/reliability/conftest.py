@@ -50,6 +50,9 @@ def shutdown_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness
         "IDENTITY_PASSWORD_HASH_QUEUE_MAX": "64",
         "IDENTITY_PASSWORD_HASH_WAIT_S": "30",
         "ADMISSION_QUEUE_TIMEOUT_S": "30",
+        # The IN_FLIGHT logins are one account's; the per-account login budget is not measured here.
+        "IDENTITY_LOGIN_BUDGET": "1000",
+        "IDENTITY_LOGIN_BACKOFF_S": "0",
     }
     with support.local_fleet(tmp_path_factory.mktemp("shut"), "shut", extra_env=waits) as local:
         yield local

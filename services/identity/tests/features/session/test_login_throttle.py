@@ -137,6 +137,19 @@ async def test_concurrent_guesses_cannot_slip_past_the_count(pool, passwords, ke
     assert await pool.fetchval("SELECT attempts FROM login_throttle") == len(checked)
 
 
+async def test_concurrent_logins_within_the_budget_are_all_admitted(pool, keyring, register):
+    """Ten logins of one account at once (two devices, a retry, many replicas) inside a generous
+    budget with no hold: every one is checked and logged in, none refused for arriving together.
+    (Hashing gets room for all ten: its own bound is not what is tested here.)"""
+    await register("kim@example.com")
+    limits = LoginLimits(budget=100, window_s=600, backoff_s=0)
+    roomy = Passwords(concurrency=4, queue_max=16, wait_s=60)
+    outcomes = await asyncio.gather(
+        *(_attempt(pool, roomy, keyring, "kim@example.com", PASSWORD, limits) for _ in range(10))
+    )
+    assert [type(o).__name__ for o in outcomes] == ["LoggedIn"] * 10
+
+
 async def test_stale_rows_are_swept_when_new_keys_come(pool, passwords, keyring):
     limits = LoginLimits(budget=3, window_s=600, backoff_s=0)
     await _attempt(pool, passwords, keyring, "old@example.com", "x wrong password", limits)

@@ -1,8 +1,9 @@
 """Log in: one answer and similar timing whether the e-mail is unknown or the password wrong.
 
 Guessing is limited per account, in identity's database so that every replica and every source
-address draws on one budget. Each attempt is counted before its password is checked (so
-concurrent guesses cannot slip past the count): the k-th attempt of a window holds the account
+address draws on one budget. Each attempt is counted before its password is checked, under the
+key's row lock (so concurrent guesses cannot slip past the count, and concurrent logins are not
+refused for arriving together): the k-th attempt of a window holds the account
 for ``backoff_s * 2**(k-1)`` seconds, and the ``budget``-th holds it until the window ends. A
 held attempt is answered ``Held`` without touching the password. A successful login clears the
 count. Nothing is permanent: when the window is over, the next attempt starts a fresh one.
@@ -25,9 +26,9 @@ from identity.features.session.login.command import LogIn
 from identity.features.session.login.queries import (
     DELETE_STALE_THROTTLES,
     DELETE_THROTTLE,
-    INSERT_THROTTLE,
+    ENSURE_THROTTLE,
     SELECT_ACCOUNT_CREDENTIALS,
-    SELECT_THROTTLE,
+    SELECT_THROTTLE_FOR_UPDATE,
     UPDATE_THROTTLE,
 )
 from identity.passwords import Passwords
@@ -93,28 +94,23 @@ def next_attempts(prior: Attempts | None, now: datetime, limits: LoginLimits) ->
     return Attempts(attempts=count, window_started_at=started, held_until=held_until)
 
 
-async def _admit(pool: KitPool, key: bytes, now: datetime, limits: LoginLimits) -> Held | None:
-    """Count one attempt in the database; Held when the account is held or a concurrent attempt won."""
-    row = await pool.fetchrow(SELECT_THROTTLE, key)
-    prior = Attempts(row["attempts"], row["window_started_at"], row["held_until"]) if row else None
-    state = next_attempts(prior, now, limits)
-    if isinstance(state, Held):
-        return state
-    if prior is None:
-        await pool.execute(DELETE_STALE_THROTTLES, now - timedelta(seconds=limits.window_s), now)
-        done = await pool.execute(INSERT_THROTTLE, key, state.attempts, state.window_started_at, state.held_until)
-    else:
-        done = await pool.execute(
-            UPDATE_THROTTLE,
-            key,
-            state.attempts,
-            state.window_started_at,
-            state.held_until,
-            prior.attempts,
-            prior.window_started_at,
-        )
-    if done.endswith(" 0"):  # another replica counted an attempt for this key in between
-        return Held(retry_after_s=max(1.0, (state.held_until - now).total_seconds()))
+async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
+    """Count one attempt in the database, under the key's row lock; Held when the account is held.
+
+    The attempt's time is read once the lock is held, so turns taken in order see times in order.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        arrived = utcnow()
+        inserted = await conn.execute(ENSURE_THROTTLE, key, arrived)
+        if inserted.endswith(" 1"):  # a new key: rows whose window is over go as new ones come
+            await conn.execute(DELETE_STALE_THROTTLES, arrived - timedelta(seconds=limits.window_s), arrived)
+        row = await conn.fetchrow(SELECT_THROTTLE_FOR_UPDATE, key)
+        now = utcnow()
+        prior = Attempts(row["attempts"], row["window_started_at"], row["held_until"]) if row["attempts"] else None
+        state = next_attempts(prior, now, limits)
+        if isinstance(state, Held):
+            return state
+        await conn.execute(UPDATE_THROTTLE, key, state.attempts, state.window_started_at, state.held_until)
     return None
 
 
@@ -123,7 +119,7 @@ async def log_in(
 ) -> LoggedIn | BadCredentials | Held:
     email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
     key = account_key(email)
-    held = await _admit(pool, key, utcnow(), limits)
+    held = await _admit(pool, key, limits)
     if held is not None:
         return held
     row = await pool.fetchrow(SELECT_ACCOUNT_CREDENTIALS, email)
