@@ -71,6 +71,7 @@ def _check(data: dict[str, Any], service: str) -> list[str]:
         "importlinter root_packages": service in linter.get("root_packages", []),
         "kit-no-services": service in contracts.get("kit-no-services", {}).get("forbidden_modules", []),
         "services-no-kit-testing": service in contracts.get("services-no-kit-testing", {}).get("source_modules", []),
+        "services-independent": service in contracts.get("services-independent", {}).get("modules", []),
         f"{service}-handlers-no-http": f"{service}-handlers-no-http" in contracts,
         f"{service}-slices-independent": f"{service}-slices-independent" in contracts,
     }
@@ -111,6 +112,13 @@ def register_service(text: str, service: str, contracts: str) -> str:
         "source_modules",
         service,
         "in the services-no-kit-testing contract",
+    )
+    _append_to_list(
+        lines,
+        _line_index(lines, r'^id\s*=\s*"services-independent"', "the services-independent contract"),
+        "modules",
+        service,
+        "in the services-independent contract",
     )
     result = "".join(lines).rstrip("\n") + "\n" + contracts
     missing = _check(tomllib.loads(result), service)

@@ -29,6 +29,10 @@ def outside_references(root: Path, files: list[str]) -> list[str]:
 
 
 def tracked(root: Path) -> list[str]:
+    """The files git would commit; every file below ``root`` when it is not a git checkout (a copy)."""
+    if not (root / ".git").exists():
+        skip = {".venv", ".git", ".tools", ".cache", ".dev", "node_modules", "__pycache__"}
+        return [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not skip & set(p.parts)]
     done = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=root,
