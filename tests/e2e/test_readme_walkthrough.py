@@ -15,8 +15,6 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import pytest
-
 README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"<!-- walkthrough:start -->\s*```bash\n(.*?)```\s*<!-- walkthrough:end -->", re.DOTALL)
 
@@ -27,8 +25,8 @@ def walkthrough() -> str:
     return found.group(1)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl, as the README says")
 def test_the_readme_walkthrough_runs_as_written(fleet, tmp_path: Path) -> None:
+    assert shutil.which("curl"), "the README walk-through needs curl (apt-get install curl, brew install curl)"
     env = {
         **os.environ,
         "IDENTITY_URL": fleet.url("identity"),
