@@ -86,6 +86,7 @@ ifeq ($(FLEET_CI_IMAGES),0)
 	@echo "test-images: SKIPPED (FLEET_CI_IMAGES=0): no image was built or tested"
 else
 	@echo "test-images: building on the $(FLEET_IMAGES_BASE) base images (make $(IMAGES_BUILD))"
+	$(MAKE) k8s-tools  # tests/images reads the chart's memory limit through helm template
 	@if [[ -z "$(EXTRA_CA_BUNDLE)" && -n "$(SSL_CERT_FILE)" ]]; then \
 		echo "test-images: EXTRA_CA_BUNDLE unset; the builds trust SSL_CERT_FILE=$(SSL_CERT_FILE)"; fi
 	$(MAKE) $(IMAGES_BUILD) EXTRA_CA_BUNDLE="$(IMAGES_CA_BUNDLE)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,7 +52,12 @@ SLACK_S = 2.5
 
 def _helm() -> str:
     local = ROOT / ".tools" / "bin" / "helm"
-    return str(local) if local.exists() else "helm"
+    if local.exists():
+        return str(local)
+    found = shutil.which("helm")
+    if found is None:
+        pytest.fail("helm is needed to read the chart's memory limit: `make k8s-tools` installs it into .tools/bin")
+    return found
 
 
 def chart_identity() -> tuple[str, dict[str, str]]:
