@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import CommentAdded, PostNotFound, add_comment
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import CommentAdded, PostNotFound, add_comment
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 
 
 async def test_a_comment_is_stored_and_counted_in_the_feed(pool, directory, bearer):

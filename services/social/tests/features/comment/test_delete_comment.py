@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import add_comment
-from social.features.comment.delete.command import DeleteComment
-from social.features.comment.delete.handler import (
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import add_comment
+from social.features.comment.delete_comment.command import DeleteComment
+from social.features.comment.delete_comment.handler import (
     CommentDeleted,
     CommentNotFound,
     NotYourComment,
     delete_comment,
 )
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 
 
 async def test_the_author_deletes_a_comment_and_the_count_follows(pool, directory, bearer):

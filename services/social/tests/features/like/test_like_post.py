@@ -3,8 +3,8 @@ from __future__ import annotations
 from fleetkit.ids import new_id
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import PostLiked, PostNotFound, like_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 
 
 async def test_liking_twice_is_one_like(pool, directory, bearer):

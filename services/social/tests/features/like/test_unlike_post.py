@@ -5,8 +5,8 @@ from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import like_post
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.handler import PostNotFound, PostUnliked, unlike_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 
 
 async def test_unliking_removes_only_the_callers_like_and_is_idempotent(pool, directory, bearer):

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import add_comment
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import add_comment
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import like_post
-from social.features.post.delete.command import DeletePost
-from social.features.post.delete.handler import NotYourPost, PostDeleted, PostNotFound, delete_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.delete_post.command import DeletePost
+from social.features.post.delete_post.handler import NotYourPost, PostDeleted, PostNotFound, delete_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 
 
 async def publish(pool, directory, bearer, author):

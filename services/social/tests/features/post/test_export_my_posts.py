@@ -5,9 +5,9 @@ import tracemalloc
 import msgspec
 
 from fleetkit.ids import new_id
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.handler import export_my_posts
-from social.features.post.export_mine.queries import SELECT_MY_POSTS_FOR_EXPORT
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.handler import export_my_posts
+from social.features.post.export_my_posts.queries import SELECT_MY_POSTS_FOR_EXPORT
 
 POSTS = 100_000
 TEXT = "x" * 120

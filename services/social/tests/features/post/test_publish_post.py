@@ -3,9 +3,9 @@ from __future__ import annotations
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id
 from social.avatar_directory import AvatarsUnavailable
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import AvatarNotYours, PostPublished, publish_post
-from social.features.post.publish.schema import NOT_BLANK
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import AvatarNotYours, PostPublished, publish_post
+from social.features.post.publish_post.schema import NOT_BLANK
 
 
 async def test_a_post_without_avatar_shows_the_default_author_name_in_the_feed(pool: KitPool, directory, bearer):

@@ -16,8 +16,8 @@ from uuid import UUID
 import msgspec
 
 from fleetkit.db import KitPool
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.queries import SELECT_MY_POSTS_FOR_EXPORT
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.queries import SELECT_MY_POSTS_FOR_EXPORT
 
 PREFETCH = 500
 CHUNK_BYTES = 64 * 1024

@@ -6,9 +6,9 @@ from litestar.response import Stream
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.handler import export_my_posts
-from social.features.post.export_mine.schema import ExportedPost
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.handler import export_my_posts
+from social.features.post.export_my_posts.schema import ExportedPost
 from social.openapi import documented
 
 NDJSON = "application/x-ndjson"

@@ -10,8 +10,8 @@ import msgspec
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from social.avatar_directory import AvatarCard, AvatarDirectory, AvatarsUnavailable
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.queries import INSERT_POST_WITH_FEED_ENTRY
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.queries import INSERT_POST_WITH_FEED_ENTRY
 
 
 class PostPublished(msgspec.Struct, frozen=True):

@@ -10,8 +10,8 @@ from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.comment.delete.command import DeleteComment
-from social.features.comment.delete.handler import (
+from social.features.comment.delete_comment.command import DeleteComment
+from social.features.comment.delete_comment.handler import (
     CommentNotFound,
     NotYourComment,
     delete_comment,

@@ -10,8 +10,8 @@ from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.post.delete.command import DeletePost
-from social.features.post.delete.handler import NotYourPost, PostNotFound, delete_post
+from social.features.post.delete_post.command import DeletePost
+from social.features.post.delete_post.handler import NotYourPost, PostNotFound, delete_post
 from social.openapi import documented
 
 

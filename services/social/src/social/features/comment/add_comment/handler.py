@@ -7,8 +7,8 @@ import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.queries import INSERT_COMMENT
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.queries import INSERT_COMMENT
 
 
 class CommentAdded(msgspec.Struct, frozen=True):

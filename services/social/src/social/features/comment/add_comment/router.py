@@ -12,9 +12,9 @@ from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import PostNotFound, add_comment
-from social.features.comment.add.schema import AddCommentRequest, AddCommentResponse
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import PostNotFound, add_comment
+from social.features.comment.add_comment.schema import AddCommentRequest, AddCommentResponse
 from social.openapi import documented
 from social.settings import SocialSettings
 

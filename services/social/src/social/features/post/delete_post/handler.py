@@ -3,8 +3,8 @@ from __future__ import annotations
 import msgspec
 
 from fleetkit.db import KitPool
-from social.features.post.delete.command import DeletePost
-from social.features.post.delete.queries import DELETE_OWN_POST
+from social.features.post.delete_post.command import DeletePost
+from social.features.post.delete_post.queries import DELETE_OWN_POST
 
 
 class PostDeleted(msgspec.Struct, frozen=True):

@@ -11,9 +11,9 @@ from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
 from social.avatar_directory import AvatarDirectory, AvatarsUnavailable
 from social.bearer import BearerToken
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import AvatarNotYours, PostPublished, publish_post
-from social.features.post.publish.schema import PublishPostRequest, PublishPostResponse
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import AvatarNotYours, PostPublished, publish_post
+from social.features.post.publish_post.schema import PublishPostRequest, PublishPostResponse
 from social.openapi import documented
 from social.settings import SocialSettings
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import msgspec
 
 from fleetkit.db import KitPool
-from social.features.comment.delete.command import DeleteComment
-from social.features.comment.delete.queries import DELETE_OWN_COMMENT
+from social.features.comment.delete_comment.command import DeleteComment
+from social.features.comment.delete_comment.queries import DELETE_OWN_COMMENT
 
 
 class CommentDeleted(msgspec.Struct, frozen=True):
