@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 from fleetkit.db import KitPool
@@ -12,15 +14,11 @@ class CommentDeleted(msgspec.Struct, frozen=True):
 
 
 class CommentNotFound(msgspec.Struct, frozen=True):
-    pass
+    """No such comment of the caller's: someone else's answers the same, so ids reveal nothing."""
+
+    detail: ClassVar[str] = "No comment with this id."
 
 
-class NotYourComment(msgspec.Struct, frozen=True):
-    pass
-
-
-async def delete_comment(cmd: DeleteComment, *, pool: KitPool) -> CommentDeleted | CommentNotFound | NotYourComment:
-    author_id, deleted = await pool.fetchrow(DELETE_OWN_COMMENT, cmd.comment_id, cmd.author_id)
-    if deleted:
-        return CommentDeleted()
-    return CommentNotFound() if author_id is None else NotYourComment()
+async def delete_comment(cmd: DeleteComment, *, pool: KitPool) -> CommentDeleted | CommentNotFound:
+    deleted_from = await pool.fetchval(DELETE_OWN_COMMENT, cmd.comment_id, cmd.author_id)
+    return CommentNotFound() if deleted_from is None else CommentDeleted()

@@ -40,7 +40,7 @@ async def export_my_posts(cmd: ExportMyPosts, *, pool: KitPool) -> AsyncIterator
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
         async for row in conn.cursor(SELECT_MY_POSTS_FOR_EXPORT, cmd.author_id, prefetch=PREFETCH):
-            encoder.encode_into(ExportLine(*row), buffer, -1)
+            encoder.encode_into(ExportLine(**row), buffer, -1)
             buffer.extend(b"\n")
             if len(buffer) >= CHUNK_BYTES:
                 yield bytes(buffer)

@@ -50,4 +50,4 @@ async def publish_post(
         card.render_url if card else None,
         card.updated_at if card else None,
     )
-    return PostPublished(post_id, cmd.author_id, cmd.text, cmd.avatar_id, now)
+    return PostPublished(id=post_id, author_id=cmd.author_id, text=cmd.text, avatar_id=cmd.avatar_id, created_at=now)

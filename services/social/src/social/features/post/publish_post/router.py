@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import assert_never
+
+import msgspec
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -14,7 +17,6 @@ from social.bearer import BearerToken
 from social.features.post.publish_post.command import PublishPost
 from social.features.post.publish_post.handler import AvatarNotYours, PostPublished, publish_post
 from social.features.post.publish_post.schema import PublishPostRequest, PublishPostResponse
-from social.openapi import documented
 from social.settings import SocialSettings
 
 PATH = "/v1/posts"
@@ -24,17 +26,15 @@ PATH = "/v1/posts"
     PATH,
     tags=["posts"],
     summary="Publish a post, optionally with one of your avatars.",
-    responses=documented(
-        {
-            400: problem_spec("Invalid body; the problem names the field."),
-            409: IDEMPOTENCY_RESPONSES[409],
-            422: problem_spec(
-                "avatar_id is not one of the caller's avatars, or this Idempotency-Key was already "
-                "used for a different request."
-            ),
-            503: problem_spec("avatars cannot confirm the avatar now; retry after Retry-After."),
-        }
-    ),
+    responses={
+        400: problem_spec("Invalid body; the problem names the field."),
+        409: IDEMPOTENCY_RESPONSES[409],
+        422: problem_spec(
+            "avatar_id is not one of the caller's avatars, or this Idempotency-Key was already "
+            "used for a different request."
+        ),
+        503: problem_spec("avatars cannot confirm the avatar now; retry after Retry-After."),
+    },
 )
 async def publish(
     data: JSONBody[PublishPostRequest],
@@ -49,7 +49,24 @@ async def publish(
     cmd = PublishPost(caller.user_id, data.text, data.avatar_id, bearer)
 
     async def run() -> Response[PublishPostResponse]:
-        return _answer(await publish_post(cmd, pool=pool, avatars=avatars))
+        outcome = await publish_post(cmd, pool=pool, avatars=avatars)
+        match outcome:
+            case PostPublished():
+                body = msgspec.convert(outcome, PublishPostResponse, from_attributes=True)
+                return Response(body, status_code=201)
+            case AvatarNotYours():
+                reason = "is not one of your avatars"
+                errors = [FieldError("avatar_id", reason)]
+                return problem(422, "Unprocessable Content", f"avatar_id {reason}.", errors=errors)
+            case AvatarsUnavailable():
+                return problem(
+                    503,
+                    "Service Unavailable",
+                    "The avatar cannot be checked right now; retry later or post without it.",
+                    headers={"Retry-After": str(outcome.retry_after_s)},
+                )
+            case _:
+                assert_never(outcome)
 
     return await idempotent(
         pool,
@@ -59,26 +76,6 @@ async def publish(
         ttl_s=social_settings.social_idempotency_ttl_s,
         produce=run,
     )
-
-
-def _answer(outcome: PostPublished | AvatarNotYours | AvatarsUnavailable) -> Response[PublishPostResponse]:
-    if isinstance(outcome, AvatarNotYours):
-        reason = "is not one of your avatars"
-        return problem(
-            422,
-            "Unprocessable Content",
-            f"avatar_id {reason}.",
-            errors=[FieldError("avatar_id", reason)],
-        )
-    if isinstance(outcome, AvatarsUnavailable):
-        return problem(
-            503,
-            "Service Unavailable",
-            "The avatar cannot be checked right now; retry later or post without it.",
-            headers={"Retry-After": str(outcome.retry_after_s)},
-        )
-    body = PublishPostResponse(outcome.id, outcome.author_id, outcome.text, outcome.avatar_id, outcome.created_at)
-    return Response(body, status_code=201)
 
 
 plugin = Slice(publish)
