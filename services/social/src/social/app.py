@@ -11,14 +11,14 @@ from fleetkit.app import create_service_app
 from fleetkit.idempotency.sweep import sweep_idempotency_keys
 from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
-from social.features.comment.add import router as add_comment
-from social.features.comment.delete import router as delete_comment
+from social.features.comment.add_comment import router as add_comment
+from social.features.comment.delete_comment import router as delete_comment
 from social.features.feed.read_page import router as read_feed_page
 from social.features.like.like_post import router as like_post
 from social.features.like.unlike_post import router as unlike_post
-from social.features.post.delete import router as delete_post
-from social.features.post.export_mine import router as export_my_posts
-from social.features.post.publish import router as publish_post
+from social.features.post.delete_post import router as delete_post
+from social.features.post.export_my_posts import router as export_my_posts
+from social.features.post.publish_post import router as publish_post
 from social.features.reputation.score_user import router as score_user
 from social.settings import SocialSettings
 from social.wiring import SocialWiring

@@ -28,31 +28,42 @@ __all__ = ["SocialWiring"]
 AVATARS = "avatars"
 
 
-def _opened[T](value: T | None, what: str) -> T:
-    if value is None:
-        msg = f"{what} is opened by the lifespan"
-        raise RuntimeError(msg)
-    return value
-
-
 def provide_bearer(request: Request[Any, Any, Any]) -> BearerToken:
     """The raw bearer token of an authenticated request (the kit middleware verified it)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return BearerToken(value.strip() if scheme.lower() == "bearer" else "")
 
 
+class _Opened:
+    """What :meth:`SocialWiring.open` builds from the opened runtime."""
+
+    __slots__ = ("avatars", "metrics", "refresher")
+
+    def __init__(self, avatars: AvatarDirectory, metrics: SocialMetrics, refresher: SnapshotRefresher) -> None:
+        self.avatars = avatars
+        self.metrics = metrics
+        self.refresher = refresher
+
+
 class SocialWiring:
-    __slots__ = ("avatars", "metrics", "refresher", "settings")
+    __slots__ = ("_opened", "settings")
 
     def __init__(self, settings: SocialSettings) -> None:
         self.settings = settings
-        self.avatars: AvatarDirectory | None = None
-        self.refresher: SnapshotRefresher | None = None
-        self.metrics: SocialMetrics | None = None
+        self._opened: _Opened | None = None
+
+    def opened(self) -> _Opened:
+        if self._opened is None:
+            msg = "social's dependencies are opened by the lifespan"
+            raise RuntimeError(msg)
+        return self._opened
 
     @asynccontextmanager
     async def open(self, runtime: Runtime) -> AsyncIterator[None]:
         s = self.settings
+        if runtime.pool is None or runtime.http is None:
+            msg = "the kit lifespan opens the pool and the HTTP client before the service's hooks"
+            raise RuntimeError(msg)
         peer_metrics = PeerMetrics(runtime.metrics)
         breaker = CircuitBreaker(
             AVATARS,
@@ -65,31 +76,31 @@ class SocialWiring:
             attempt_timeout_s=s.social_avatars_timeout_s,
             deadline_s=s.social_retry_deadline_s,
         )
-        http = _opened(runtime.http, "the HTTP client")
         peer = Peer(
             AVATARS,
             s.social_avatars_url,
-            http=http,
+            http=runtime.http,
             breaker=breaker,
             policy=policy,
             metrics=peer_metrics,
         )
-        self.avatars = AvatarDirectory(peer)
-        self.metrics = SocialMetrics(runtime.metrics.registry)
-        self.refresher = SnapshotRefresher(
-            pool=_opened(runtime.pool, "the pool"),
-            directory=self.avatars,
+        avatars = AvatarDirectory(peer)
+        metrics = SocialMetrics(runtime.metrics.registry)
+        refresher = SnapshotRefresher(
+            pool=runtime.pool,
+            directory=avatars,
             queue_max=s.social_snapshot_queue_max,
-            metrics=self.metrics,
+            metrics=metrics,
         )
-        async with self.refresher.running():
+        self._opened = _Opened(avatars, metrics, refresher)
+        async with refresher.running():
             yield
 
     def dependencies(self) -> dict[str, Provide]:
         return {
-            "avatars": Provide(lambda: _opened(self.avatars, "avatars"), sync_to_thread=False),
-            "refresher": Provide(lambda: _opened(self.refresher, "the snapshot worker"), sync_to_thread=False),
-            "social_metrics": Provide(lambda: _opened(self.metrics, "social metrics"), sync_to_thread=False),
+            "avatars": Provide(lambda: self.opened().avatars, sync_to_thread=False),
+            "refresher": Provide(lambda: self.opened().refresher, sync_to_thread=False),
+            "social_metrics": Provide(lambda: self.opened().metrics, sync_to_thread=False),
             "social_settings": Provide(lambda: self.settings, sync_to_thread=False),
             "bearer": Provide(provide_bearer, sync_to_thread=False),
         }

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import CommentAdded, PostNotFound, add_comment
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import CommentAdded, add_comment
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
+from social.posts import PostNotFound
 
 
 async def test_a_comment_is_stored_and_counted_in_the_feed(pool, directory, bearer):
@@ -18,7 +19,7 @@ async def test_a_comment_is_stored_and_counted_in_the_feed(pool, directory, bear
 
 
 async def test_commenting_on_an_unknown_post_says_not_found(pool):
-    assert isinstance(await add_comment(AddComment(new_id(), new_id(), "x"), pool=pool), PostNotFound)
+    assert await add_comment(AddComment(new_id(), new_id(), "x"), pool=pool) == PostNotFound()
     assert await pool.fetchval("SELECT count(*) FROM comments") == 0
 
 

@@ -5,8 +5,8 @@ import asyncio
 from fleetkit.ids import new_id, utcnow
 from social.features.feed.read_page.command import ReadFeedPage
 from social.features.feed.read_page.handler import read_feed_page
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 from social.snapshots.refresher import RefreshJob
 
 TTL_S = 60.0

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from fleetkit.ids import new_id
 from social.features.like.like_post.command import LikePost
-from social.features.like.like_post.handler import PostLiked, PostNotFound, like_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.like.like_post.handler import PostLiked, like_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
+from social.posts import PostNotFound
 
 
 async def test_liking_twice_is_one_like(pool, directory, bearer):
@@ -20,7 +21,7 @@ async def test_liking_twice_is_one_like(pool, directory, bearer):
 
 
 async def test_liking_an_unknown_post_says_not_found(pool):
-    assert isinstance(await like_post(LikePost(new_id(), new_id()), pool=pool), PostNotFound)
+    assert await like_post(LikePost(new_id(), new_id()), pool=pool) == PostNotFound()
 
 
 async def test_put_like_answers_200_with_the_count_and_404_for_no_post(client, token_for):

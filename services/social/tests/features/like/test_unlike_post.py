@@ -4,9 +4,10 @@ from fleetkit.ids import new_id
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import like_post
 from social.features.like.unlike_post.command import UnlikePost
-from social.features.like.unlike_post.handler import PostNotFound, PostUnliked, unlike_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.like.unlike_post.handler import PostUnliked, unlike_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
+from social.posts import PostNotFound
 
 
 async def test_unliking_removes_only_the_callers_like_and_is_idempotent(pool, directory, bearer):
@@ -20,7 +21,7 @@ async def test_unliking_removes_only_the_callers_like_and_is_idempotent(pool, di
 
 
 async def test_unliking_an_unknown_post_says_not_found(pool):
-    assert isinstance(await unlike_post(UnlikePost(new_id(), new_id()), pool=pool), PostNotFound)
+    assert await unlike_post(UnlikePost(new_id(), new_id()), pool=pool) == PostNotFound()
 
 
 async def test_delete_like_answers_200_with_liked_false(client, token_for):

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import add_comment
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import add_comment
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import like_post
-from social.features.post.delete.command import DeletePost
-from social.features.post.delete.handler import NotYourPost, PostDeleted, PostNotFound, delete_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.delete_post.command import DeletePost
+from social.features.post.delete_post.handler import PostDeleted, delete_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
+from social.posts import PostNotFound
 
 
 async def publish(pool, directory, bearer, author):
@@ -25,14 +26,14 @@ async def test_the_author_deletes_a_post_with_its_likes_comments_and_feed_entry(
         assert await pool.fetchval(f"SELECT count(*) FROM {table}") == 0, table
 
 
-async def test_only_the_author_may_delete_a_post(pool, directory, bearer):
+async def test_someone_elses_post_is_not_found_for_the_caller_and_stays(pool, directory, bearer):
     post = await publish(pool, directory, bearer, new_id())
-    assert isinstance(await delete_post(DeletePost(post.id, new_id()), pool=pool), NotYourPost)
+    assert await delete_post(DeletePost(post.id, new_id()), pool=pool) == PostNotFound()
     assert await pool.fetchval("SELECT count(*) FROM posts") == 1
 
 
 async def test_deleting_an_unknown_post_says_not_found(pool):
-    assert isinstance(await delete_post(DeletePost(new_id(), new_id()), pool=pool), PostNotFound)
+    assert await delete_post(DeletePost(new_id(), new_id()), pool=pool) == PostNotFound()
 
 
 async def test_delete_v1_posts_answers_204_and_404_also_for_someone_elses_post(client, token_for):
@@ -47,6 +48,7 @@ async def test_delete_v1_posts_answers_204_and_404_also_for_someone_elses_post(c
     missing = await client.delete(f"/v1/posts/{post_id}", headers=mine)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+    assert forbidden.content == missing.content, "someone else's post answers exactly like a missing one"
 
 
 async def test_delete_v1_posts_with_a_malformed_id_is_a_client_error_problem(client, token_for):

@@ -5,9 +5,10 @@ import tracemalloc
 import msgspec
 
 from fleetkit.ids import new_id
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.handler import export_my_posts
-from social.features.post.export_mine.queries import SELECT_MY_POSTS_FOR_EXPORT
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.handler import export_my_posts
+from social.features.post.export_my_posts.queries import SELECT_MY_POSTS_FOR_EXPORT
+from social.features.post.export_my_posts.schema import ExportedPost
 
 POSTS = 100_000
 TEXT = "x" * 120
@@ -66,6 +67,16 @@ async def traced_peak(awaitable):
     finally:
         tracemalloc.stop()
     return peak
+
+
+async def test_each_line_carries_the_posts_own_like_and_comment_counts(pool):
+    author = new_id()
+    await seed(pool, author, 1)  # the seeded feed entry says 3 likes
+    await pool.execute("UPDATE feed_entries SET comment_count = 5")
+    chunks = [chunk async for chunk in export_my_posts(ExportMyPosts(author), pool=pool)]
+    (line,) = b"".join(chunks).splitlines()
+    exported = msgspec.json.decode(line, type=ExportedPost)
+    assert (exported.like_count, exported.comment_count, exported.text) == (3, 5, TEXT)
 
 
 async def test_get_export_streams_ndjson_of_only_the_callers_posts(client, token_for, pool):

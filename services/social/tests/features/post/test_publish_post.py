@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id
+from fleetkit.text import TEXT_PATTERN
 from social.avatar_directory import AvatarsUnavailable
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import AvatarNotYours, PostPublished, publish_post
-from social.features.post.publish.schema import NOT_BLANK
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import AvatarNotYours, PostPublished, publish_post
 
 
 async def test_a_post_without_avatar_shows_the_default_author_name_in_the_feed(pool: KitPool, directory, bearer):
@@ -123,7 +123,7 @@ async def test_a_nul_in_the_text_is_refused_at_the_boundary_as_the_schema_says(c
     assert "cannot be stored" not in detail
     document = (await client.get("/docs/openapi.json")).json()
     schema = next(v for k, v in document["components"]["schemas"].items() if k.endswith("PublishPostRequest"))
-    assert schema["properties"]["text"]["pattern"] == NOT_BLANK
+    assert schema["properties"]["text"]["pattern"] == TEXT_PATTERN
 
 
 async def test_post_v1_posts_without_a_token_is_401(client):

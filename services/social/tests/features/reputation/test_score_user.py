@@ -13,12 +13,12 @@ from uuid import UUID
 import pytest
 
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import add_comment
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import add_comment
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.handler import like_post
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.handler import publish_post
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.handler import publish_post
 from social.features.reputation.score_user.command import ScoreUser
 from social.features.reputation.score_user.handler import Reputation, score_user
 

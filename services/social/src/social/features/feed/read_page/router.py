@@ -19,7 +19,6 @@ from social.features.feed.read_page.command import ReadFeedPage
 from social.features.feed.read_page.handler import read_feed_page
 from social.features.feed.read_page.schema import FeedPageResponse
 from social.metrics import SocialMetrics
-from social.openapi import documented
 from social.settings import SocialSettings
 from social.snapshots.refresher import SnapshotRefresher
 
@@ -28,11 +27,7 @@ from social.snapshots.refresher import SnapshotRefresher
     "/v1/feed",
     tags=["feed"],
     summary="The feed, newest first, with each author's avatar; degrades, never fails, without avatars.",
-    responses=documented(
-        {
-            400: problem_spec("Invalid query parameter; the problem names it."),
-        }
-    ),
+    responses={400: problem_spec("Invalid query parameter; the problem names it.")},
 )
 async def feed(
     *,

@@ -7,6 +7,7 @@ import msgspec
 from fleetkit.db import KitPool
 from social.features.like.like_post.command import LikePost
 from social.features.like.like_post.queries import LIKE_POST
+from social.posts import PostNotFound
 
 
 class PostLiked(msgspec.Struct, frozen=True):
@@ -14,11 +15,7 @@ class PostLiked(msgspec.Struct, frozen=True):
     like_count: int
 
 
-class PostNotFound(msgspec.Struct, frozen=True):
-    pass
-
-
 async def like_post(cmd: LikePost, *, pool: KitPool) -> PostLiked | PostNotFound:
     """Liking twice is one like: the second call changes nothing and answers the same."""
-    found, like_count = await pool.fetchrow(LIKE_POST, cmd.post_id, cmd.user_id, cmd.at)
-    return PostLiked(cmd.post_id, like_count) if found else PostNotFound()
+    row = await pool.fetchrow(LIKE_POST, cmd.post_id, cmd.user_id, cmd.at)
+    return PostLiked(post_id=cmd.post_id, like_count=row["like_count"]) if row["found"] else PostNotFound()

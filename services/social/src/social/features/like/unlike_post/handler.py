@@ -7,6 +7,7 @@ import msgspec
 from fleetkit.db import KitPool
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.queries import UNLIKE_POST
+from social.posts import PostNotFound
 
 
 class PostUnliked(msgspec.Struct, frozen=True):
@@ -14,10 +15,6 @@ class PostUnliked(msgspec.Struct, frozen=True):
     like_count: int
 
 
-class PostNotFound(msgspec.Struct, frozen=True):
-    pass
-
-
 async def unlike_post(cmd: UnlikePost, *, pool: KitPool) -> PostUnliked | PostNotFound:
-    found, like_count = await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id)
-    return PostUnliked(cmd.post_id, like_count) if found else PostNotFound()
+    row = await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id)
+    return PostUnliked(post_id=cmd.post_id, like_count=row["like_count"]) if row["found"] else PostNotFound()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import delete
@@ -11,9 +11,9 @@ from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
 from social.features.like.unlike_post.command import UnlikePost
-from social.features.like.unlike_post.handler import PostNotFound, unlike_post
+from social.features.like.unlike_post.handler import PostUnliked, unlike_post
 from social.features.like.unlike_post.schema import UnlikePostResponse
-from social.openapi import documented
+from social.posts import PostNotFound
 
 
 @delete(
@@ -21,11 +21,7 @@ from social.openapi import documented
     tags=["likes"],
     summary="Take back your like (idempotent).",
     status_code=200,
-    responses=documented(
-        {
-            404: problem_spec("No such post."),
-        }
-    ),
+    responses={404: problem_spec(PostNotFound.detail)},
 )
 async def unlike(
     post_id: Annotated[UUID, Parameter(description="The post to unlike.")],
@@ -33,10 +29,13 @@ async def unlike(
     pool: DbPool,
 ) -> Response[UnlikePostResponse]:
     outcome = await unlike_post(UnlikePost(post_id, caller.user_id), pool=pool)
-    if isinstance(outcome, PostNotFound):
-        return problem(404, "Not Found", "No post with this id.")
-    body = UnlikePostResponse(outcome.post_id, liked=False, like_count=outcome.like_count)
-    return Response(body)
+    match outcome:
+        case PostUnliked():
+            return Response(UnlikePostResponse(post_id=outcome.post_id, liked=False, like_count=outcome.like_count))
+        case PostNotFound():
+            return problem(404, "Not Found", outcome.detail)
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(unlike)

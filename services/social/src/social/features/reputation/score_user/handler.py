@@ -41,5 +41,5 @@ async def score_user(cmd: ScoreUser, *, pool: KitPool) -> Reputation:
     (raw 202, score 635.78) are worth far more than 100 (raw 100, score 393.47): the standards'
     "popular posts weigh 2x" rule, read literally.
     """
-    score, posts, likes, comments = await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now)
-    return Reputation(cmd.user_id, score, posts, likes, comments, cmd.now)
+    row = await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now)
+    return Reputation(user_id=cmd.user_id, computed_at=cmd.now, **row)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import delete
@@ -10,13 +10,8 @@ from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.comment.delete.command import DeleteComment
-from social.features.comment.delete.handler import (
-    CommentNotFound,
-    NotYourComment,
-    delete_comment,
-)
-from social.openapi import documented
+from social.features.comment.delete_comment.command import DeleteComment
+from social.features.comment.delete_comment.handler import CommentDeleted, CommentNotFound, delete_comment
 
 
 @delete(
@@ -24,11 +19,7 @@ from social.openapi import documented
     tags=["comments"],
     summary="Delete one of your comments.",
     status_code=204,
-    responses=documented(
-        {
-            404: problem_spec("No such comment."),
-        }
-    ),
+    responses={404: problem_spec(CommentNotFound.detail)},
 )
 async def remove(
     comment_id: Annotated[UUID, Parameter(description="The comment to delete.")],
@@ -36,11 +27,13 @@ async def remove(
     pool: DbPool,
 ) -> Response[None]:
     outcome = await delete_comment(DeleteComment(comment_id, caller.user_id), pool=pool)
-    if isinstance(outcome, CommentNotFound):
-        return problem(404, "Not Found", "No comment with this id.")
-    if isinstance(outcome, NotYourComment):  # answered like a missing comment: ids of others reveal nothing
-        return problem(404, "Not Found", "No comment with this id.")
-    return Response(None, status_code=204)
+    match outcome:
+        case CommentDeleted():
+            return Response(None, status_code=204)
+        case CommentNotFound():
+            return problem(404, "Not Found", outcome.detail)
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(remove)

@@ -10,8 +10,8 @@ import msgspec
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from social.avatar_directory import AvatarCard, AvatarDirectory, AvatarsUnavailable
-from social.features.post.publish.command import PublishPost
-from social.features.post.publish.queries import INSERT_POST_WITH_FEED_ENTRY
+from social.features.post.publish_post.command import PublishPost
+from social.features.post.publish_post.queries import INSERT_POST_WITH_FEED_ENTRY
 
 
 class PostPublished(msgspec.Struct, frozen=True):
@@ -50,4 +50,4 @@ async def publish_post(
         card.render_url if card else None,
         card.updated_at if card else None,
     )
-    return PostPublished(post_id, cmd.author_id, cmd.text, cmd.avatar_id, now)
+    return PostPublished(id=post_id, author_id=cmd.author_id, text=cmd.text, avatar_id=cmd.avatar_id, created_at=now)

@@ -16,8 +16,8 @@ from uuid import UUID
 import msgspec
 
 from fleetkit.db import KitPool
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.queries import SELECT_MY_POSTS_FOR_EXPORT
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.queries import SELECT_MY_POSTS_FOR_EXPORT
 
 PREFETCH = 500
 CHUNK_BYTES = 64 * 1024
@@ -40,7 +40,7 @@ async def export_my_posts(cmd: ExportMyPosts, *, pool: KitPool) -> AsyncIterator
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
         async for row in conn.cursor(SELECT_MY_POSTS_FOR_EXPORT, cmd.author_id, prefetch=PREFETCH):
-            encoder.encode_into(ExportLine(*row), buffer, -1)
+            encoder.encode_into(ExportLine(**row), buffer, -1)
             buffer.extend(b"\n")
             if len(buffer) >= CHUNK_BYTES:
                 yield bytes(buffer)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
+import msgspec
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
@@ -12,10 +13,10 @@ from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.handler import PostNotFound, add_comment
-from social.features.comment.add.schema import AddCommentRequest, AddCommentResponse
-from social.openapi import documented
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.handler import CommentAdded, add_comment
+from social.features.comment.add_comment.schema import AddCommentRequest, AddCommentResponse
+from social.posts import PostNotFound
 from social.settings import SocialSettings
 
 
@@ -23,13 +24,11 @@ from social.settings import SocialSettings
     "/v1/posts/{post_id:uuid}/comments",
     tags=["comments"],
     summary="Comment on a post.",
-    responses=documented(
-        {
-            400: problem_spec("Invalid body; the problem names the field."),
-            404: problem_spec("No such post."),
-            **IDEMPOTENCY_RESPONSES,
-        }
-    ),
+    responses={
+        400: problem_spec("Invalid body; the problem names the field."),
+        404: problem_spec(PostNotFound.detail),
+        **IDEMPOTENCY_RESPONSES,
+    },
 )
 async def comment(
     post_id: Annotated[UUID, Parameter(description="The post to comment on.")],
@@ -42,10 +41,14 @@ async def comment(
 ) -> Response[AddCommentResponse]:
     async def run() -> Response[AddCommentResponse]:
         outcome = await add_comment(AddComment(post_id, caller.user_id, data.text), pool=pool)
-        if isinstance(outcome, PostNotFound):
-            return problem(404, "Not Found", "No post with this id.")
-        body = AddCommentResponse(outcome.id, outcome.post_id, outcome.author_id, outcome.text, outcome.created_at)
-        return Response(body, status_code=201)
+        match outcome:
+            case CommentAdded():
+                body = msgspec.convert(outcome, AddCommentResponse, from_attributes=True)
+                return Response(body, status_code=201)
+            case PostNotFound():
+                return problem(404, "Not Found", outcome.detail)
+            case _:
+                assert_never(outcome)
 
     return await idempotent(
         pool,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import delete
@@ -10,9 +10,9 @@ from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from social.features.post.delete.command import DeletePost
-from social.features.post.delete.handler import NotYourPost, PostNotFound, delete_post
-from social.openapi import documented
+from social.features.post.delete_post.command import DeletePost
+from social.features.post.delete_post.handler import PostDeleted, delete_post
+from social.posts import PostNotFound
 
 
 @delete(
@@ -20,11 +20,7 @@ from social.openapi import documented
     tags=["posts"],
     summary="Delete one of your posts (with its likes and comments).",
     status_code=204,
-    responses=documented(
-        {
-            404: problem_spec("No such post."),
-        }
-    ),
+    responses={404: problem_spec(PostNotFound.detail)},
 )
 async def remove(
     post_id: Annotated[UUID, Parameter(description="The post to delete.")],
@@ -32,11 +28,13 @@ async def remove(
     pool: DbPool,
 ) -> Response[None]:
     outcome = await delete_post(DeletePost(post_id, caller.user_id), pool=pool)
-    if isinstance(outcome, PostNotFound):
-        return problem(404, "Not Found", "No post with this id.")
-    if isinstance(outcome, NotYourPost):  # answered like a missing post: ids of others reveal nothing
-        return problem(404, "Not Found", "No post with this id.")
-    return Response(None, status_code=204)
+    match outcome:
+        case PostDeleted():
+            return Response(None, status_code=204)
+        case PostNotFound():
+            return problem(404, "Not Found", outcome.detail)
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(remove)

@@ -6,13 +6,7 @@ from uuid import UUID
 
 import msgspec
 
-from fleetkit import text
-
-#: The kit's text rule: at least one visible character (a blank or zero-width-only text is
-#: refused at the boundary) and no U+0000 (PostgreSQL's text cannot store it): both refused by
-#: the decoder with a 400 naming the field, and both stated in the OpenAPI document.
-#: Bidirectional controls are allowed in texts (mixed-direction prose needs them); names refuse them.
-NOT_BLANK = text.TEXT_PATTERN
+from fleetkit.text import TEXT_PATTERN
 
 
 class AddCommentRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -21,7 +15,7 @@ class AddCommentRequest(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(
             min_length=1,
             max_length=1000,
-            pattern=NOT_BLANK,
+            pattern=TEXT_PATTERN,
             description="The comment, 1 to 1000 characters, at least one visible (not only spaces or zero-width ones).",
             examples=["Love the colours!"],
         ),

@@ -6,10 +6,9 @@ from litestar.response import Stream
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
-from social.features.post.export_mine.command import ExportMyPosts
-from social.features.post.export_mine.handler import export_my_posts
-from social.features.post.export_mine.schema import ExportedPost
-from social.openapi import documented
+from social.features.post.export_my_posts.command import ExportMyPosts
+from social.features.post.export_my_posts.handler import export_my_posts
+from social.features.post.export_my_posts.schema import ExportedPost
 
 NDJSON = "application/x-ndjson"
 
@@ -21,7 +20,6 @@ NDJSON = "application/x-ndjson"
     response_description="One ExportedPost per line, oldest first.",
     media_type=NDJSON,
     responses={
-        **documented(),
         200: ResponseSpec(
             data_container=ExportedPost,
             media_type=NDJSON,

@@ -7,8 +7,9 @@ import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id
-from social.features.comment.add.command import AddComment
-from social.features.comment.add.queries import INSERT_COMMENT
+from social.features.comment.add_comment.command import AddComment
+from social.features.comment.add_comment.queries import INSERT_COMMENT
+from social.posts import PostNotFound
 
 
 class CommentAdded(msgspec.Struct, frozen=True):
@@ -19,10 +20,6 @@ class CommentAdded(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-class PostNotFound(msgspec.Struct, frozen=True):
-    pass
-
-
 async def add_comment(cmd: AddComment, *, pool: KitPool) -> CommentAdded | PostNotFound:
     row = await pool.fetchrow(INSERT_COMMENT, new_id(), cmd.post_id, cmd.author_id, cmd.text, cmd.at)
-    return PostNotFound() if row is None else CommentAdded(*row)
+    return PostNotFound() if row is None else CommentAdded(**row)
