@@ -183,7 +183,8 @@ def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
             "plantsvc/pricing.py": "from plantsvcpeer.rules import LIMIT\n",
             "plantsvcpeer/rules.py": "LIMIT = 3\n",
             # a module shared by slices that reaches into one and answers HTTP itself
-            "plantsvc/accounts.py": "from litestar import Response\nfrom plantsvc.features.account.log_in import queries\n",
+            "plantsvc/accounts.py": "from litestar import Response\n"
+            "from plantsvc.features.account.log_in import queries\n",
             # what is allowed: app.py mounts slices and builds the app, routers speak HTTP
             "plantsvc/app.py": "from litestar import Litestar\nfrom fleetkit.app import create\n"
             "from plantsvc.features.account.register import router\n",

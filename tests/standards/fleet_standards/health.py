@@ -178,9 +178,7 @@ def _check_match(
             continue
         if not _is_class_pattern(case.pattern):
             found.append(
-                violation(
-                    m, case.pattern, rule, f"case {ast.unparse(case.pattern)}: name one outcome class per case"
-                )
+                violation(m, case.pattern, rule, f"case {ast.unparse(case.pattern)}: name one outcome class per case")
             )
             continue
         for cls in _class_patterns(case.pattern):
@@ -198,22 +196,27 @@ def _check_match(
     return found
 
 
-def _local_function(m: Module, node: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _local_function(m: Module, node: ast.expr) -> _Function | None:
     if not isinstance(node, ast.Name):
         return None
     defs = [n for n in m.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == node.id]
     return defs[0] if defs else None
 
 
-def _handed_to(m: Module, body: list[ast.AST], value: ast.expr) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, str] | None:
+def _handed_to(m: Module, body: list[ast.AST], value: ast.expr) -> tuple[_Function, str] | None:
     """``(helper, parameter)`` when ``value`` is passed as the sole argument to a module-level
     function of the router (``return _answer(outcome)``), which then handles the outcome."""
     for node in body:
         if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
             continue
         arg = node.args[0]
-        if arg is value or (isinstance(arg, ast.Await) and arg.value is value) or (
-            isinstance(arg, ast.Name) and isinstance(value, ast.Name) and arg.id == value.id
+        if (
+            arg is value
+            or (isinstance(arg, ast.Await) and arg.value is value)
+            or (isinstance(arg, ast.Name) and isinstance(value, ast.Name) and arg.id == value.id)
         ):
             helper = _local_function(m, node.func)
             params = [*helper.args.posonlyargs, *helper.args.args] if helper else []
@@ -225,7 +228,7 @@ def _handed_to(m: Module, body: list[ast.AST], value: ast.expr) -> tuple[ast.Fun
 def _check_handled(
     m: Module,
     types: _Types,
-    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    func: _Function,
     call: ast.Call,
     name: str,
     members: list[str],
@@ -245,7 +248,7 @@ def _check_handled(
 def _check_variable(
     m: Module,
     types: _Types,
-    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    func: _Function,
     var: str,
     anchor: ast.stmt,
     name: str,
@@ -267,7 +270,10 @@ def _check_variable(
     matches = [
         n
         for n in body
-        if isinstance(n, ast.Match) and isinstance(n.subject, ast.Name) and n.subject.id == var and n.lineno >= anchor.lineno
+        if isinstance(n, ast.Match)
+        and isinstance(n.subject, ast.Name)
+        and n.subject.id == var
+        and n.lineno >= anchor.lineno
     ]
     if matches:
         return found + _check_match(m, types, min(matches, key=lambda n: n.lineno), var, name, members)
@@ -284,7 +290,6 @@ def check_outcomes_exhaustive(paths: Iterable[Path]) -> list[Violation]:
     """A router that calls its slice's handler, when the handler returns a union of outcomes,
     binds the result to a name and ``match``es on it: one class pattern per member of the union
     (through type aliases), ``case _: assert_never(name)`` last; no ``isinstance`` on it."""
-    rule = "outcomes-exhaustive"
     mods = modules(paths)
     types = _Types(mods)
     found: list[Violation] = []
@@ -295,9 +300,7 @@ def check_outcomes_exhaustive(paths: Iterable[Path]) -> list[Violation]:
         handler_mod = types.by_name.get(handler_module)
         if handler_mod is None:
             continue
-        handlers = {
-            n.name: n for n in handler_mod.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-        }
+        handlers = {n.name: n for n in handler_mod.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         for func in functions(m.tree):
             body = list(walk_own_body(func))
             for call in (n for n in body if isinstance(n, ast.Call)):
@@ -344,9 +347,7 @@ def check_rows_by_name(paths: Iterable[Path]) -> list[Violation]:
             repeated = {s for s in sources if sources.count(s) > 1}
             if repeated:
                 row = sorted(repeated)[0]
-                found.append(
-                    violation(m, call, rule, f"{cls}(...) built positionally from {row}[...]; pass keywords")
-                )
+                found.append(violation(m, call, rule, f"{cls}(...) built positionally from {row}[...]; pass keywords"))
     return found
 
 
@@ -384,11 +385,12 @@ _ACTION = re.compile(r"^(?P<verb>[a-z0-9]+)(_[a-z0-9]+)+$")
 
 def slice_name_problem(action: str) -> str | None:
     """Why ``action`` is not a ``verb_noun`` slice name, or None when it is one."""
+    verbs = ", ".join(sorted(SLICE_VERBS))
     match = _ACTION.match(action)
     if match is None:
-        return f"slice {action!r} is not <verb>_<noun...> in snake_case"
+        return f"slice {action!r} is not <verb>_<noun...> in snake_case, the verb one of: {verbs}"
     if match["verb"] not in SLICE_VERBS:
-        return f"slice {action!r} starts with {match['verb']!r}, not one of: {', '.join(sorted(SLICE_VERBS))}"
+        return f"slice {action!r} starts with {match['verb']!r}, not one of: {verbs}"
     return None
 
 
@@ -405,8 +407,9 @@ def check_slice_names(paths: Iterable[Path]) -> list[Violation]:
             continue
         test = src.parent / "tests" / "features" / folder.parent.name / f"test_{folder.name}.py"
         if not test.is_file():
-            shown = f"tests/features/{folder.parent.name}/test_{folder.name}.py"
-            found.append(Violation(folder, 1, "slice-names", f"no {shown} for slice {folder.parent.name}/{folder.name}"))
+            area, action = folder.parent.name, folder.name
+            shown = f"tests/features/{area}/test_{action}.py"
+            found.append(Violation(folder, 1, "slice-names", f"no {shown} for slice {area}/{action}"))
     return found
 
 
