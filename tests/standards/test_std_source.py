@@ -170,15 +170,22 @@ CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
                     retry_after_s: int
                 async def log_in(cmd: object) -> LoggedIn | Throttled | None:
                     return None
-                async def audit(cmd: object) -> int:
-                    return 1
+                async def audit(cmd: object) -> list[LoggedIn] | None:
+                    return None
             """,
             # the outcome handed to a helper that matches it; a guarded case before the plain one
             T + "router.py": """
                 import typing
                 from .handler import LoggedIn, Throttled, audit, log_in
                 async def route(cmd: object) -> int:
-                    await audit(cmd)
+                    seen = await audit(cmd)
+                    match seen:
+                        case list():
+                            pass
+                        case None:
+                            pass
+                        case _:
+                            typing.assert_never(seen)
                     return _answer(await log_in(cmd))
                 def _answer(outcome: LoggedIn | Throttled | None) -> int:
                     match outcome:

@@ -33,7 +33,8 @@ class _Types:
         self.by_name = {m.name: m for m in mods}
 
     def qualified(self, m: Module, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Name) and node.id not in m.aliases:
+        """Module-qualified name; a builtin (``list``, ``int``) stays bare."""
+        if isinstance(node, ast.Name) and node.id not in m.aliases and node.id in _defined(m):
             return f"{m.name}.{node.id}"
         return m.resolve(node)
 
@@ -108,6 +109,20 @@ class _Types:
                 return self.members(alias[0], alias[1], depth + 1)
             return [self.canonical(name)]
         return []
+
+
+def _defined(m: Module) -> set[str]:
+    """Names a module binds at its top level (classes, functions, assignments, type aliases)."""
+    names: set[str] = set()
+    for node in m.tree.body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.TypeAlias):
+            names.add(node.name.id)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def _short(name: str) -> str:
