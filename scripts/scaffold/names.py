@@ -1,8 +1,10 @@
 """Names the scaffolder derives from a service name and an ``area/action`` slice path.
 
-House style (docs/CONVENTIONS.md, shared/STYLE.md): the folder is ``<area>/<action>``, the action
-an imperative verb phrase in snake_case; the names in the code say the use case, because Python
-imports drop the folder context (``ChangePassword``, ``change_password``, ``INSERT_...``).
+House style (docs/CONVENTIONS.md): the folder is ``<area>/<action>``, the action ``<verb>_<noun...>``
+in snake_case with the verb from the list the standards check keeps (``SLICE_VERBS`` in
+tests/standards/fleet_standards/health.py, the one place it is written); the names in the code
+say the use case, because Python imports drop the folder context (``UpdatePassword``,
+``update_password``, ``INSERT_...``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import keyword
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "standards"))
+from fleet_standards.health import slice_name_problem  # the check owns the verb list
 
 __all__ = ["ScaffoldError", "SliceNames", "pascal", "slice_names", "validate_service_name"]
 
@@ -104,10 +110,14 @@ class SliceNames:
 def slice_names(service: str, slice_path: str) -> SliceNames:
     area, sep, action = slice_path.strip("/").partition("/")
     if not sep or "/" in action:
-        msg = f"SLICE={slice_path!r}: expected <area>/<action>, e.g. account/change_password"
+        msg = f"SLICE={slice_path!r}: expected <area>/<action>, e.g. account/update_password"
         raise ScaffoldError(msg)
     _check_snake("area", area)
     _check_snake("action", action)
+    problem = slice_name_problem(action)
+    if problem is not None:
+        msg = f"{problem} (the verb list is SLICE_VERBS in tests/standards/fleet_standards/health.py)"
+        raise ScaffoldError(msg)
     if action in _RESERVED_ACTIONS or action == service:
         msg = f"action {action!r} would shadow a name the slice's own modules use; pick a verb phrase"
         raise ScaffoldError(msg)

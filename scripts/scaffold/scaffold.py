@@ -167,7 +167,7 @@ def new_service(name: str, *, slice_path: str | None, description: str | None, l
     pyproject.write_text(registered, encoding="utf-8")
     for path in written:
         print(f"  created  {path.relative_to(ROOT)}")
-    print(f"  updated  pyproject.toml ({name} in uv sources, ruff, import-linter; two contracts)")
+    print(f"  updated  pyproject.toml ({name} in uv sources, ruff, import-linter; four contracts)")
     new_slice(name, example, fmt=False)
     if fmt:
         _ruff(sorted(root.rglob("*.py")))

@@ -1,7 +1,7 @@
 """Register a new service in the workspace root ``pyproject.toml``.
 
 The root names every service in five places (uv sources, ruff's first-party list, the
-import-linter roots and two kit contracts) and holds two import contracts per service. All
+import-linter roots and three kit contracts) and holds four import contracts per service. All
 edits are computed first and checked by re-reading the result with ``tomllib``; nothing is
 written unless every one of them landed, so a reshaped pyproject fails loudly, not half-done.
 """
@@ -74,6 +74,8 @@ def _check(data: dict[str, Any], service: str) -> list[str]:
         "services-independent": service in contracts.get("services-independent", {}).get("modules", []),
         f"{service}-handlers-no-http": f"{service}-handlers-no-http" in contracts,
         f"{service}-slices-independent": f"{service}-slices-independent" in contracts,
+        f"{service}-features-mounted-only": f"{service}-features-mounted-only" in contracts,
+        f"{service}-shared-no-http": f"{service}-shared-no-http" in contracts,
     }
     return [name for name, ok in checks.items() if not ok]
 

@@ -61,8 +61,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     repo = tmp_path_factory.mktemp("scaffold") / "fleet"
     copy_repository(repo)
     run(repo, "make", "new-service", f"NAME={SERVICE}", "DESCRIPTION=Entries of a ledger.")
-    run(repo, "make", "new-slice", f"SERVICE={SERVICE}", "SLICE=entry/record_entry")
-    run(repo, "make", "new-slice", "SERVICE=identity", "SLICE=account/change_password")
+    run(repo, "make", "new-slice", f"SERVICE={SERVICE}", "SLICE=entry/add_entry")
+    run(repo, "make", "new-slice", "SERVICE=identity", "SLICE=account/update_password")
     yield repo
     asyncio.run(_drop_templates(f"tmpl_{SERVICE}_"))
 
@@ -83,8 +83,8 @@ def test_generated_code_passes_lint_types_contracts_and_standards(generated: Pat
     touched = [
         f"services/{SERVICE}",
         "services/identity/src/identity/app.py",
-        "services/identity/src/identity/features/account/change_password",
-        "services/identity/tests/features/account/test_change_password.py",
+        "services/identity/src/identity/features/account/update_password",
+        "services/identity/tests/features/account/test_update_password.py",
     ]
     # ruff on what the scaffolder wrote or edited: the rest of the tree is `make ruff`'s business.
     run(generated, "uv", "run", "--frozen", "ruff", "check", *touched)
@@ -105,7 +105,7 @@ def test_generated_tests_pass_against_the_real_database(generated: Path) -> None
         "pytest",
         "-q",
         f"services/{SERVICE}/tests",
-        "services/identity/tests/features/account/test_change_password.py",
+        "services/identity/tests/features/account/test_update_password.py",
     )
     assert "passed" in out
 
@@ -126,7 +126,7 @@ def test_the_generated_service_is_laid_out_like_identity(generated: Path) -> Non
     assert sorted(p.name for p in (package / "migrations").glob("*.sql")) == [
         "0001_init.sql",
         f"0002_add_{SERVICE}_note.sql",
-        "0003_record_entry.sql",
+        "0003_add_entry.sql",
     ]
     assert (generated / "services" / SERVICE / "Dockerfile").read_text().count(SERVICE) >= 5
     assert f'"{SERVICE}"' in (generated / "uv.lock").read_text()
@@ -136,7 +136,7 @@ def test_new_slice_refuses_an_existing_slice_and_writes_nothing(generated: Path)
     app_py = generated / "services" / "identity" / "src" / "identity" / "app.py"
     before = app_py.read_text()
     done = subprocess.run(
-        ["make", "new-slice", "SERVICE=identity", "SLICE=account/change_password"],
+        ["make", "new-slice", "SERVICE=identity", "SLICE=account/update_password"],
         cwd=generated,
         capture_output=True,
         text=True,
@@ -146,4 +146,4 @@ def test_new_slice_refuses_an_existing_slice_and_writes_nothing(generated: Path)
     assert done.returncode != 0
     assert "already exists" in done.stderr
     assert app_py.read_text() == before
-    assert app_py.read_text().count("change_password.plugin") == 1
+    assert app_py.read_text().count("update_password.plugin") == 1

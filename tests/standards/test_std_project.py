@@ -127,6 +127,8 @@ def test_import_contract_coverage_check_catches_a_new_service() -> None:
         "newsvc not in root_packages",
         "no slices contract for newsvc",
         "no services contract for newsvc",
+        "no features contract for newsvc",
+        "no shared contract for newsvc",
     }
 
 
@@ -159,6 +161,14 @@ def _contracts_for(package: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kit_modules_named() -> set[str]:
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    named = {m for c in config["contracts"] for m in c.get("forbidden_modules", [])}
+    return {m for m in named if m.startswith(f"{KIT_PACKAGE}.")}
+
+
 def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
     slice_a, slice_b = "plantsvc/features/account/register/", "plantsvc/features/account/log_in/"
     src = plant_tree(
@@ -172,6 +182,15 @@ def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
             # in a plain helper, the spelling a careless developer would write)
             "plantsvc/pricing.py": "from plantsvcpeer.rules import LIMIT\n",
             "plantsvcpeer/rules.py": "LIMIT = 3\n",
+            # a module shared by slices that reaches into one and answers HTTP itself
+            "plantsvc/accounts.py": "from litestar import Response\n"
+            "from plantsvc.features.account.log_in import queries\n",
+            # what is allowed: app.py mounts slices and builds the app, routers speak HTTP
+            "plantsvc/app.py": "from litestar import Litestar\nfrom fleetkit.app import create\n"
+            "from plantsvc.features.account.register import router\n",
+            slice_a + "router.py": "from litestar import post\nfrom fleetkit.responses import Response\n",
+            # the kit modules the contracts name must exist for import-linter
+            **{f"{module.replace('.', '/')}.py": "" for module in _kit_modules_named()},
         },
     )
     config = tmp_path / "contracts.ini"
@@ -187,8 +206,11 @@ def test_import_contracts_catch_planted_violations(tmp_path: Path) -> None:
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
-    assert out.count("BROKEN") == 4, out
+    assert out.count("BROKEN") == 6, out
     assert "Services never import each other's packages" in out, out
+    assert "plantsvc.accounts is not allowed to import litestar" in out, out
+    assert "- plantsvc.accounts -> plantsvc.features.account.log_in.queries" in out, out
+    assert "plantsvc.app" not in out.split("Broken contracts")[-1], out
 
 
 # --- ruff rules the standards table cites --------------------------------------------------------

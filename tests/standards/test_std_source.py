@@ -14,14 +14,233 @@ from types import MappingProxyType
 import pytest
 from conftest import Plant
 from fleet_standards import architecture as arch
+from fleet_standards import health
 from fleet_standards import patterns as code
 from fleet_standards.core import Violation, code_roots
 
 Check = Callable[[Iterable[Path]], list[Violation]]
 S = "demo/features/account/register/"  # a planted slice folder
 T = "demo/features/account/log_in/"  # another one
+U = "demo/features/account/get_me/"  # and two more
+V = "demo/features/session/close_session/"
 
 CASES: dict[str, tuple[Check, dict[str, str], dict[str, str]]] = {
+    "outcomes-exhaustive": (
+        health.check_outcomes_exhaustive,
+        {
+            S + "handler.py": """
+                import msgspec
+                class Registered(msgspec.Struct):
+                    id: str
+                class EmailTaken(msgspec.Struct):
+                    pass
+                class WeakPassword(msgspec.Struct):
+                    reason: str
+                Outcome = Registered | EmailTaken | WeakPassword
+                async def register(cmd: object) -> Outcome:
+                    return EmailTaken()
+            """,
+            # a new outcome added to the handler and forgotten here: it would fall to assert_never
+            S + "router.py": """
+                from typing import assert_never
+                from .handler import EmailTaken, Registered, register
+                async def route(cmd: object) -> int:
+                    outcome = await register(cmd)
+                    match outcome:  # bad
+                        case Registered() as done:
+                            return 201
+                        case EmailTaken():
+                            return 409
+                        case _:
+                            assert_never(outcome)
+            """,
+            T + "handler.py": """
+                import msgspec
+                class LoggedIn(msgspec.Struct):
+                    token: str
+                class BadCredentials(msgspec.Struct):
+                    pass
+                class Throttled(msgspec.Struct):
+                    retry_after_s: int
+                type LogInOutcome = LoggedIn | BadCredentials | Throttled
+                async def log_in(cmd: object) -> LogInOutcome:
+                    return BadCredentials()
+            """,
+            # the isinstance chain that falls through to success for any new outcome
+            T + "router.py": """
+                from .handler import BadCredentials, Throttled, log_in
+                async def route(cmd: object) -> int:
+                    outcome = await log_in(cmd)
+                    if isinstance(outcome, BadCredentials):  # bad
+                        return 401
+                    elif isinstance(outcome, Throttled):  # bad
+                        return 429
+                    return 200
+            """,
+            U + "handler.py": """
+                from typing import Optional, Union
+                import msgspec
+                class Account(msgspec.Struct):
+                    id: str
+                class AccountGone(msgspec.Struct):
+                    pass
+                def get_me(cmd: object) -> Union[Account, AccountGone]:
+                    return AccountGone()
+            """,
+            # every outcome named, but a catch-all instead of assert_never, a capture pattern
+            # and a case for a class the handler never returns
+            U + "router.py": """
+                from . import handler
+                from .handler import Account, AccountGone
+                class Other:
+                    pass
+                def route(cmd: object) -> int:
+                    found = handler.get_me(cmd)
+                    match found:  # bad
+                        case Account():
+                            return 200
+                        case AccountGone():
+                            return 404
+                        case Other():  # bad
+                            return 500
+                        case _:
+                            return 200
+                def again(cmd: object) -> int:
+                    found = handler.get_me(cmd)
+                    match found:  # bad
+                        case Account():
+                            return 200
+                        case gone:  # bad
+                            return 404
+                def unbound(cmd: object) -> object:
+                    return [handler.get_me(cmd)]  # bad
+            """,
+            V + "handler.py": """
+                import msgspec
+                class Closed(msgspec.Struct):
+                    pass
+                async def close_session(cmd: object) -> Closed | None:
+                    return None
+            """,
+            V + "router.py": """
+                from .handler import close_session
+                async def route(cmd: object) -> int:
+                    closed = await close_session(cmd)  # bad
+                    return 204 if closed else 404
+            """,
+        },
+        {
+            "demo/accounts.py": """
+                import msgspec
+                from typing import TypeAlias, Union
+                class EmailTaken(msgspec.Struct):
+                    pass
+                class Registered(msgspec.Struct):
+                    id: str
+                class WeakPassword(msgspec.Struct):
+                    reason: str
+                Registration: TypeAlias = Union[Registered, EmailTaken, WeakPassword]
+            """,
+            S + "handler.py": """
+                from demo.accounts import EmailTaken, Registered, Registration, WeakPassword
+                async def register(cmd: object) -> Registration:
+                    return EmailTaken()
+            """,
+            S + "router.py": """
+                from typing import assert_never
+                from demo.accounts import WeakPassword
+                from .handler import EmailTaken, Registered, register
+                async def route(cmd: object) -> int:
+                    outcome = await register(cmd)
+                    match outcome:
+                        case Registered() as done:
+                            return 201
+                        case EmailTaken():
+                            return 409
+                        case WeakPassword(reason="short") | WeakPassword(reason="common"):
+                            return 422
+                        case _:
+                            assert_never(outcome)
+            """,
+            T + "handler.py": """
+                import msgspec
+                class LoggedIn(msgspec.Struct):
+                    token: str
+                class Throttled(msgspec.Struct):
+                    retry_after_s: int
+                async def log_in(cmd: object) -> LoggedIn | Throttled | None:
+                    return None
+                async def audit(cmd: object) -> list[LoggedIn] | None:
+                    return None
+            """,
+            # the outcome handed to a helper that matches it; a guarded case before the plain one
+            T + "router.py": """
+                import typing
+                from .handler import LoggedIn, Throttled, audit, log_in
+                async def route(cmd: object) -> int:
+                    seen = await audit(cmd)
+                    match seen:
+                        case list():
+                            pass
+                        case None:
+                            pass
+                        case _:
+                            typing.assert_never(seen)
+                    return _answer(await log_in(cmd))
+                def _answer(outcome: LoggedIn | Throttled | None) -> int:
+                    match outcome:
+                        case LoggedIn():
+                            return 200
+                        case Throttled(retry_after_s=s) if s > 60:
+                            return 503
+                        case Throttled():
+                            return 429
+                        case None:
+                            return 401
+                        case _:
+                            typing.assert_never(outcome)
+            """,
+        },
+    ),
+    "rows-by-name": (
+        health.check_rows_by_name,
+        {
+            "demo/avatars.py": """
+                import msgspec
+                from demo import models
+                class Avatar(msgspec.Struct):
+                    id: str
+                    name: str
+                async def f(pool: object, rows: list[object], row: object, record: object) -> None:
+                    a = Avatar(*row)  # bad
+                    b = [Avatar(*r) for r in rows]  # bad
+                    c = models.Avatar(*record)  # bad
+                    d = Avatar(*await pool.fetchrow(GET_AVATAR))  # bad
+                    e = Avatar(row["id"], row["name"])  # bad
+                    done = await pool.fetchrow(GET_AVATAR)
+                    f = Avatar(*tuple(done.values()), name="x")  # bad
+            """,
+            "fleetkit/rows.py": "def f(Facts: type, r: object) -> object:\n    return Facts(*r)  # bad\n",
+        },
+        {
+            "demo/avatars.py": """
+                import msgspec
+                class Avatar(msgspec.Struct):
+                    id: str
+                    name: str
+                class Slice:
+                    def __init__(self, *handlers: object) -> None:
+                        self.handlers = handlers
+                def f(row: dict[str, str], rows: list[object], first: object, rest: list[object]) -> None:
+                    a = Avatar(**row)
+                    b = Avatar(id=row["id"], name=row["name"])
+                    print(*rows)
+                    z = list(zip(*rows))
+                    s = Slice(first, *rest)
+                    p = Avatar(row["id"], "fixed")
+            """,
+        },
+    ),
     "uuid-v7": (
         code.check_no_uuid1_uuid4,
         {

@@ -198,9 +198,10 @@ def dockerfiles(repo: Path) -> list[Path]:
 
 
 def check_importlinter_covers(config: Path, packages: Iterable[str]) -> list[Violation]:
-    """``[tool.importlinter]`` lists every package as a root, and every service has the four
-    contracts: handlers free of HTTP code, slices independent, the kit not importing it, and
-    services independent of each other (one ``independence`` contract naming every service)."""
+    """``[tool.importlinter]`` lists every package as a root, and every service has its contracts:
+    handlers free of HTTP code, slices independent, only ``app`` importing ``features``, modules
+    beside ``features`` free of Litestar, the kit not importing it, and services independent of
+    each other (one ``independence`` contract naming every service)."""
     data = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("importlinter", {})
     roots = set(data.get("root_packages", []))
     contracts = data.get("contracts", [])
@@ -215,6 +216,18 @@ def check_importlinter_covers(config: Path, packages: Iterable[str]) -> list[Vio
             "handlers": any(c.get("type") == "forbidden" and handler in c.get("source_modules", []) for c in contracts),
             "slices": any(
                 c.get("type") == "independence" and f"{package}.features.*.*" in c.get("modules", []) for c in contracts
+            ),
+            "features": any(
+                c.get("type") == "protected"
+                and f"{package}.features" in c.get("protected_modules", [])
+                and c.get("allowed_importers") == [f"{package}.app"]
+                for c in contracts
+            ),
+            "shared": any(
+                c.get("type") == "forbidden"
+                and f"{package}.*" in c.get("source_modules", [])
+                and "litestar" in c.get("forbidden_modules", [])
+                for c in contracts
             ),
             "kit": any(
                 c.get("type") == "forbidden"
