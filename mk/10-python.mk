@@ -1,5 +1,5 @@
 # Python tiers: lint, type checks, slice and kit tests, standards checks.
-SERVICES := $(notdir $(wildcard services/*))
+SERVICES := $(notdir $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml)))
 PYTEST := $(PY) pytest
 
 .PHONY: fmt

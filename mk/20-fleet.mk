@@ -6,7 +6,7 @@ dev: sync ## Run the whole fleet locally with reload (DATABASE_URL, or a throwaw
 	$(PY) python scripts/fleet.py dev
 
 .PHONY: dev-db-stop
-dev-db-stop: ## Stop the throwaway PostgreSQL that `make dev` started (data stays in .dev/pg).
+dev-db-stop: ## Stop the throwaway PostgreSQL that `make dev` started (data stays, in .dev/pg; as root in /var/tmp).
 	$(PY) python scripts/fleet.py db-stop
 
 .PHONY: keys

@@ -20,7 +20,7 @@ DEBIAN_BUILD_NETWORK ?= host
 # official (default): make images on the pinned official images; debian: the Debian path.
 FLEET_IMAGES_BASE ?= official
 CHECKOV_VERSION ?= 3.3.30
-IMAGES_DOCKERFILES := base-image/Dockerfile base-image/debian/uv.Dockerfile $(wildcard services/*/Dockerfile)
+IMAGES_DOCKERFILES := base-image/Dockerfile base-image/debian/uv.Dockerfile services/Dockerfile
 # Generous credential-route limits: the e2e suite registers many users from one address.
 FLEET_CONTAINERS_ENV ?= --env RATE_LIMIT_STRICT_RPS=200 --env RATE_LIMIT_STRICT_BURST=2000
 FLEET_CONTAINERS := $(PY) python scripts/images/fleet_containers.py

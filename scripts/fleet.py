@@ -4,18 +4,21 @@
 
 Databases: every service gets its own database and role on the server named by ``DATABASE_URL``
 (``fleet_identity``, ``fleet_avatars``, ``fleet_social``). Without ``DATABASE_URL`` a throwaway
-PostgreSQL cluster is created under ``.dev/pg`` from the installed PostgreSQL binaries.
+PostgreSQL cluster is created from the installed PostgreSQL binaries under ``.dev/pg``, or, as root,
+under ``/var/tmp/fleet-dev-pg-<hash of the clone's path>`` (see ``throwaway_folder``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -96,6 +99,39 @@ def _pg_bin(name: str) -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
+def _postgres_user() -> str | None:
+    """Who runs the throwaway cluster: PostgreSQL refuses to run as root, so root hands it to ``postgres``."""
+    if os.geteuid() != 0:
+        return None
+    return "postgres" if _user_exists("postgres") else "nobody"
+
+
+def throwaway_folder() -> Path:
+    """Where this clone's throwaway cluster lives: ``.dev/pg``, or as root a private folder in /var/tmp.
+
+    As root the cluster runs as ``postgres``, which cannot reach a clone under a folder only root may
+    enter (root's home, a ``mktemp -d`` folder), and widening that folder's permissions is not ours to
+    do. /var/tmp is open to every user and survives a reboot, as ``.dev/pg`` does; the name carries a
+    hash of the clone's path, so two clones never share a cluster.
+    """
+    if _postgres_user() is None:
+        return ROOT / ".dev" / "pg"
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"fleet-dev-pg-{digest}"
+
+
+def _private_folder(folder: Path, user: str) -> None:
+    """``folder`` exists, is a real folder owned by ``user`` and open to no one else; never a planted one."""
+    account = pwd.getpwnam(user)
+    try:
+        folder.mkdir(mode=0o700, parents=True)
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    except FileExistsError:
+        found = folder.lstat()
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != account.pw_uid or found.st_mode & 0o077:
+            sys.exit(f"{folder} exists but is not a private folder of {user} (mode 0700): remove it and run again")
+
+
 def throwaway_postgres(folder: Path, port: int = THROWAWAY_PORT) -> str:
     """Start (or reuse) a local PostgreSQL cluster in ``folder``; return its admin DSN."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
@@ -107,21 +143,24 @@ def throwaway_postgres(folder: Path, port: int = THROWAWAY_PORT) -> str:
         )
     data, sock = folder / "data", folder / "sock"
     runas: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres user
-        user = "postgres" if _user_exists("postgres") else "nobody"
+    user = _postgres_user()
+    if user is not None:
         runas = ["runuser", "-u", user, "--"]
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.chown(folder, user)
+        _private_folder(folder, user)
     sock.mkdir(parents=True, exist_ok=True)
-    if runas:
-        shutil.chown(sock, runas[2])
+    if user is not None:
+        shutil.chown(sock, user)
     if not (data / "PG_VERSION").exists():
-        subprocess.run([*runas, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], check=True)
-    status = subprocess.run([*runas, pg_ctl, "-D", str(data), "status"], capture_output=True, check=False)
+        # cwd: the folder, which the cluster's user can enter (the clone itself may be closed to it).
+        subprocess.run(
+            [*runas, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"], cwd=folder, check=True
+        )
+    status = subprocess.run([*runas, pg_ctl, "-D", str(data), "status"], cwd=folder, capture_output=True, check=False)
     if status.returncode != 0:
         options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200"
         subprocess.run(
             [*runas, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "postgres.log"), "-w", "start"],
+            cwd=folder,
             check=True,
         )
     print(f"fleet: throwaway PostgreSQL on 127.0.0.1:{port} (data in {data}); stop with: make dev-db-stop")
@@ -321,7 +360,7 @@ def _dev_processes(dsns: Mapping[str, str], keys: Path) -> Iterator[list[subproc
 
 def dev() -> int:
     dev_dir = ROOT / ".dev"
-    admin = os.environ.get("DATABASE_URL") or throwaway_postgres(dev_dir / "pg")
+    admin = os.environ.get("DATABASE_URL") or throwaway_postgres(throwaway_folder())
     names = {service: f"fleet_{service}" for service in SERVICES}
     dsns = asyncio.run(prepare_databases(admin, names, fresh=False))
     keys = generate_keys(dev_dir / "keys")
@@ -348,11 +387,12 @@ def dev() -> int:
 
 def stop_throwaway() -> int:
     pg_ctl = _pg_bin("pg_ctl")
-    data = ROOT / ".dev" / "pg" / "data"
+    data = throwaway_folder() / "data"
     if pg_ctl is None or not data.exists():
         return 0
     runas = ["runuser", "-u", data.owner(), "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*runas, pg_ctl, "-D", str(data), "-m", "fast", "stop"], check=False).returncode
+    stop = [*runas, pg_ctl, "-D", str(data), "-m", "fast", "stop"]
+    return subprocess.run(stop, cwd=data.parent, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the base images and every service image that has a src/ (make images / images-debian).
+# Build the base images and every service image that has a src/ (make images / images-debian):
+# one services/Dockerfile for all of them, the service named by its SERVICE build argument.
 # PYTHON_IMAGE and UV_IMAGE override the Dockerfile's pinned defaults (the Debian path sets them);
 # EXTRA_CA_BUNDLE hands a CA bundle to the downloads as a build secret.
 set -euo pipefail
@@ -61,7 +62,7 @@ while read -r svc; do
     log "building ${IMAGE_PREFIX}/${svc}:${IMAGE_TAG}"
     timed "${DOCKER}" build "${common[@]}" \
         --build-arg "BASE_BUILD_IMAGE=${base_build}" --build-arg "BASE_RUNTIME_IMAGE=${base_runtime}" \
-        -f "services/${svc}/Dockerfile" -t "${IMAGE_PREFIX}/${svc}:${IMAGE_TAG}" .
+        --build-arg "SERVICE=${svc}" -f services/Dockerfile -t "${IMAGE_PREFIX}/${svc}:${IMAGE_TAG}" .
     built="${built} ${IMAGE_PREFIX}/${svc}:${IMAGE_TAG}"
 done < <(buildable_services)
 

@@ -5,7 +5,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGES_CACHE="${IMAGES_CACHE:-${REPO_ROOT}/.cache/images}"
 IMAGE_PREFIX="${IMAGE_PREFIX:-fleet}"
 IMAGE_TAG="${IMAGE_TAG:-dev}"
-SERVICES="${SERVICES:-identity avatars social}"
+# Every folder under services/ with a pyproject.toml, unless SERVICES names some.
+if [[ -z "${SERVICES:-}" ]]; then
+    SERVICES="$(cd "${REPO_ROOT}/services" && for manifest in */pyproject.toml; do printf '%s ' "${manifest%%/*}"; done)"
+fi
 export DOCKER_BUILDKIT=1
 
 log() { printf '\033[1;34m[images]\033[0m %s\n' "$*" >&2; }

@@ -26,8 +26,6 @@ from workspace import register_service
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _KEY = re.compile(r"\{\{(\w+)\}\}")
-#: The service whose Dockerfile every other one copies with the name changed (its own header says so).
-REFERENCE_SERVICE = "identity"
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -152,12 +150,9 @@ def new_service(name: str, *, slice_path: str | None, description: str | None, l
     values = {"svc": name, "Svc": pascal(name), "SVC": name.upper(), "description": text}
     pyproject = ROOT / "pyproject.toml"
     registered = register_service(pyproject.read_text("utf-8"), name, render("service/contracts.toml.tmpl", values))
-    reference = (ROOT / "services" / REFERENCE_SERVICE / "Dockerfile").read_text("utf-8")
-    dockerfile = reference.replace(REFERENCE_SERVICE, name)
     package = root / "src" / name
     written: list[Path] = []
     _write(root / "pyproject.toml", render("service/pyproject.toml.tmpl", values), written)
-    _write(root / "Dockerfile", dockerfile, written)
     _write(root / "README.md", render("service/README.md.tmpl", values), written)
     for module in ("__init__", "__main__", "app", "settings"):
         _write(package / f"{module}.py", render(f"service/{module}.py.tmpl", values), written)

@@ -42,3 +42,11 @@ def test_is_ready(service_image: tuple[str, str], running: str) -> None:
     service, _ = service_image
     with urllib.request.urlopen(f"http://127.0.0.1:{PORTS[service]}/readyz", timeout=5) as response:
         assert response.status == 200
+
+
+def test_granian_is_pid_1_serving_the_service_factory(service_image: tuple[str, str], running: str) -> None:
+    """The image's shell CMD execs Granian, so SIGTERM reaches Granian itself and it drains."""
+    service, _ = service_image
+    cmdline = docker("exec", running, "cat", "/proc/1/cmdline").stdout.split("\0")
+    assert "granian" in cmdline[0] or "granian" in cmdline[1], cmdline
+    assert f"{service}.app:create_app" in cmdline, cmdline

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.docker
 #: A service adds only its own package on top of the shared base runtime.
 ADD_LIMIT_BYTES = 5 * 1000 * 1000
 OWN_PACKAGES = ("fleetkit", "identity", "avatars", "social")
+#: Packages only tests use (base-image/fleetkit/tests/test_kit_runtime_dependencies.py checks the lock).
+TEST_ONLY = frozenset({"protobuf", "opentelemetry-proto", "opentelemetry-exporter-otlp-proto-common", "pytest"})
 SITE = "opt/venv/lib/python3.13/site-packages/"
 
 
@@ -38,11 +40,13 @@ def test_runs_as_a_non_root_numeric_user(service_image: tuple[str, str]) -> None
     assert int(out) >= 10000
 
 
-def test_command_is_exec_form_granian_on_the_service_factory(service_image: tuple[str, str]) -> None:
+def test_command_execs_granian_on_the_service_factory(service_image: tuple[str, str]) -> None:
+    """One services/Dockerfile: the service is FLEET_SERVICE, which the shell reads, then execs Granian."""
     service, image = service_image
     cfg = config(image)
-    assert cfg["Cmd"] == ["granian", "--interface", "asgi", "--factory", f"{service}.app:create_app"]
+    assert cfg["Cmd"] == ["sh", "-c", 'exec granian --interface asgi --factory "${FLEET_SERVICE}.app:create_app"']
     env = dict(item.split("=", 1) for item in cfg["Env"])
+    assert env["FLEET_SERVICE"] == service
     assert env["GRANIAN_HOST"] == "0.0.0.0"
     assert env["GRANIAN_PORT"] == "8000"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
@@ -59,6 +63,15 @@ def test_runtime_has_no_uv_and_no_compiler(service_image: tuple[str, str]) -> No
     probe = "for tool in uv uvx gcc cc c++ make pip; do command -v $tool && exit 1; done; exit 0"
     result = docker("run", "--rm", "--network", "host", "--entrypoint", "sh", image, "-c", probe, check=False)
     assert result.returncode == 0, f"found in the runtime image: {result.stdout.strip()}"
+
+
+def test_runtime_holds_no_test_only_package(service_image: tuple[str, str]) -> None:
+    """protobuf and the OTLP classes only the kit's tests parse with stay in the dev group."""
+    _, image = service_image
+    listing = "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'].lower() for d in m.distributions()))"
+    installed = set(docker("run", "--rm", "--network", "host", image, "python", "-c", listing).stdout.split())
+    assert "litestar" in installed, f"{image}: the listing found no Litestar: {sorted(installed)}"
+    assert not installed & TEST_ONLY, f"{image} holds test-only packages: {sorted(installed & TEST_ONLY)}"
 
 
 def test_migrate_command_is_there(service_image: tuple[str, str]) -> None:
