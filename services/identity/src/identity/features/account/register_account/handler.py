@@ -10,8 +10,8 @@ import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.queries import INSERT_ACCOUNT
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.queries import INSERT_ACCOUNT
 from identity.passwords import Passwords
 
 COMMON_PASSWORDS: frozenset[str] = frozenset(

@@ -22,8 +22,8 @@ import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.queries import (
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.queries import (
     DELETE_STALE_THROTTLES,
     DELETE_THROTTLE,
     ENSURE_THROTTLE,
@@ -114,8 +114,8 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
     return None
 
 
-async def log_in(
-    cmd: LogIn, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int, limits: LoginLimits
+async def open_session(
+    cmd: OpenSession, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int, limits: LoginLimits
 ) -> LoggedIn | BadCredentials | Held:
     email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
     key = account_key(email)

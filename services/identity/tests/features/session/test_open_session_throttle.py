@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fleetkit.db import KitPool
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import (
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import (
     Attempts,
     BadCredentials,
     Held,
     LoggedIn,
     LoginLimits,
     account_key,
-    log_in,
+    open_session,
     next_attempts,
 )
 from identity.passwords import Passwords
@@ -76,8 +76,8 @@ def test_the_key_is_a_digest_of_the_normalised_email():
 
 
 async def _attempt(pool, passwords, keyring, email, password, limits):
-    return await log_in(
-        LogIn(email, password), pool=pool, passwords=passwords, keyring=keyring, refresh_ttl_s=3600, limits=limits
+    return await open_session(
+        OpenSession(email, password), pool=pool, passwords=passwords, keyring=keyring, refresh_ttl_s=3600, limits=limits
     )
 
 

@@ -20,8 +20,8 @@ import msgspec
 from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.queries import (
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.queries import (
     CONSUME_REFRESH_TOKEN,
     REVOKE_REFRESH_FAMILY,
     SELECT_REFRESH_TOKEN_FAMILY,

@@ -8,9 +8,9 @@ from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.handler import EmailTaken, WeakPassword, register_account
-from identity.features.account.register.schema import (
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.handler import EmailTaken, WeakPassword, register_account
+from identity.features.account.register_account.schema import (
     RegisterAccountRequest,
     RegisterAccountResponse,
 )

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from fleetkit.db import KitPool
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.handler import (
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.handler import (
     AccountRegistered,
     EmailTaken,
     WeakPassword,

@@ -8,9 +8,9 @@ from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.handler import RefreshRejected, refresh_session
-from identity.features.session.refresh.schema import RefreshedTokensResponse, RefreshSessionRequest
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.handler import RefreshRejected, refresh_session
+from identity.features.session.refresh_session.schema import RefreshedTokensResponse, RefreshSessionRequest
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 
 from fleetkit.db import KitPool
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, LoggedIn, LoginLimits, log_in
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import BadCredentials, LoggedIn, LoginLimits, open_session
 from identity.passwords import Passwords
 from identity.tokens import KeyRing
 
@@ -12,8 +12,8 @@ PASSWORD = "correct horse battery"
 
 
 async def _attempt(pool, passwords, keyring, email: str, password: str):
-    return await log_in(
-        LogIn(email, password),
+    return await open_session(
+        OpenSession(email, password),
         pool=pool,
         passwords=passwords,
         keyring=keyring,

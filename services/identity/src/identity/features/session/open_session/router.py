@@ -9,9 +9,9 @@ from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.ratelimit import retry_after
 from fleetkit.responses import Response
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, Held, LoginLimits, log_in
-from identity.features.session.login.schema import LoginRequest, TokenPairResponse
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import BadCredentials, Held, LoginLimits, open_session
+from identity.features.session.open_session.schema import LoginRequest, TokenPairResponse
 from identity.passwords import Passwords
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
@@ -37,8 +37,8 @@ async def login(
     keyring: NamedDependency[KeyRing],
     settings: NamedDependency[IdentitySettings],
 ) -> Response[TokenPairResponse]:
-    outcome = await log_in(
-        LogIn(email=data.email, password=data.password),
+    outcome = await open_session(
+        OpenSession(email=data.email, password=data.password),
         pool=pool,
         passwords=passwords,
         keyring=keyring,

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.handler import (
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.handler import (
     RefreshRejected,
     SessionRefreshed,
     refresh_session,
