@@ -10,13 +10,14 @@ from litestar.testing import AsyncTestClient
 
 from fleetkit.db import KitPool
 from fleetkit.testing import database_fixtures
+from identity.accounts import Account
 from identity.app import MIGRATIONS, create_app
 from identity.features.account.register_account.command import RegisterAccount
-from identity.features.account.register_account.handler import AccountRegistered, register_account
+from identity.features.account.register_account.handler import register_account
 from identity.features.session.open_session.command import OpenSession
-from identity.features.session.open_session.handler import LoggedIn, LoginLimits
-from identity.features.session.open_session.handler import open_session
+from identity.features.session.open_session.handler import LoginLimits, open_session
 from identity.passwords import Passwords
+from identity.sessions import SessionTokens
 from identity.tokens import KeyRing, generate_keys
 
 template, database_url, pool = database_fixtures("identity", MIGRATIONS)
@@ -64,9 +65,9 @@ LOGIN_LIMITS = LoginLimits(budget=1000, window_s=60, backoff_s=0)
 def register(pool: KitPool, passwords: Passwords):
     """``await register(email)`` -> the new account, through the register_account slice's handler."""
 
-    async def make(email: str, password: str = PASSWORD) -> AccountRegistered:
+    async def make(email: str, password: str = PASSWORD) -> Account:
         outcome = await register_account(RegisterAccount(email, password), pool=pool, passwords=passwords)
-        assert isinstance(outcome, AccountRegistered)
+        assert isinstance(outcome, Account)
         return outcome
 
     return make
@@ -74,9 +75,9 @@ def register(pool: KitPool, passwords: Passwords):
 
 @pytest.fixture
 def log_in(pool: KitPool, passwords: Passwords, keyring: KeyRing):
-    """``await log_in(email)`` -> LoggedIn, through the open_session slice's handler."""
+    """``await log_in(email)`` -> SessionTokens, through the open_session slice's handler."""
 
-    async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> LoggedIn:
+    async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> SessionTokens:
         outcome = await open_session(
             OpenSession(email, password),
             pool=pool,
@@ -85,7 +86,7 @@ def log_in(pool: KitPool, passwords: Passwords, keyring: KeyRing):
             refresh_ttl_s=refresh_ttl_s,
             limits=LOGIN_LIMITS,
         )
-        assert isinstance(outcome, LoggedIn)
+        assert isinstance(outcome, SessionTokens)
         return outcome
 
     return make
