@@ -10,13 +10,14 @@ from litestar.testing import AsyncTestClient
 
 from fleetkit.db import KitPool
 from fleetkit.testing import database_fixtures
+from identity.accounts import Account
 from identity.app import MIGRATIONS, create_app
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.handler import AccountRegistered, register_account
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import LoggedIn, LoginLimits
-from identity.features.session.login.handler import log_in as log_in_handler
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.handler import register_account
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import LoginLimits, open_session
 from identity.passwords import Passwords
+from identity.sessions import SessionTokens
 from identity.tokens import KeyRing, generate_keys
 
 template, database_url, pool = database_fixtures("identity", MIGRATIONS)
@@ -62,11 +63,11 @@ LOGIN_LIMITS = LoginLimits(budget=1000, window_s=60, backoff_s=0)
 
 @pytest.fixture
 def register(pool: KitPool, passwords: Passwords):
-    """``await register(email)`` -> the new account, through the register slice's handler."""
+    """``await register(email)`` -> the new account, through the register_account slice's handler."""
 
-    async def make(email: str, password: str = PASSWORD) -> AccountRegistered:
+    async def make(email: str, password: str = PASSWORD) -> Account:
         outcome = await register_account(RegisterAccount(email, password), pool=pool, passwords=passwords)
-        assert isinstance(outcome, AccountRegistered)
+        assert isinstance(outcome, Account)
         return outcome
 
     return make
@@ -74,18 +75,18 @@ def register(pool: KitPool, passwords: Passwords):
 
 @pytest.fixture
 def log_in(pool: KitPool, passwords: Passwords, keyring: KeyRing):
-    """``await log_in(email)`` -> LoggedIn, through the login slice's handler."""
+    """``await log_in(email)`` -> SessionTokens, through the open_session slice's handler."""
 
-    async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> LoggedIn:
-        outcome = await log_in_handler(
-            LogIn(email, password),
+    async def make(email: str, password: str = PASSWORD, *, refresh_ttl_s: int = 3600) -> SessionTokens:
+        outcome = await open_session(
+            OpenSession(email, password),
             pool=pool,
             passwords=passwords,
             keyring=keyring,
             refresh_ttl_s=refresh_ttl_s,
             limits=LOGIN_LIMITS,
         )
-        assert isinstance(outcome, LoggedIn)
+        assert isinstance(outcome, SessionTokens)
         return outcome
 
     return make

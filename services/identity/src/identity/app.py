@@ -13,11 +13,11 @@ from fleetkit.auth import StaticKeySource
 from fleetkit.runtime import Runtime
 from fleetkit.settings import settings_or_exit
 from identity.features.account.get_me import router as get_me
-from identity.features.account.register import router as register
+from identity.features.account.register_account import router as register_account
 from identity.features.keys.publish_jwks import router as publish_jwks
-from identity.features.session.login import router as login
-from identity.features.session.logout import router as logout
-from identity.features.session.refresh import router as refresh
+from identity.features.session.close_session import router as close_session
+from identity.features.session.open_session import router as open_session
+from identity.features.session.refresh_session import router as refresh_session
 from identity.passwords import Passwords
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
@@ -26,11 +26,11 @@ __all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
-    register.plugin,
+    register_account.plugin,
     get_me.plugin,
-    login.plugin,
-    refresh.plugin,
-    logout.plugin,
+    open_session.plugin,
+    refresh_session.plugin,
+    close_session.plugin,
     publish_jwks.plugin,
 )
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(

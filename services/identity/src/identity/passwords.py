@@ -7,9 +7,9 @@ Each hash or verification takes ``ARGON2_MEMORY_KIB`` (64 MiB) for as long as it
 number running at once is what decides whether a worker fits its memory limit: at most
 ``concurrency`` run at once, a short line waits for a place (at most ``queue_max``, each for at
 most ``wait_s``), and the rest is shed with the kit's ``CapacityExhausted`` fault (503 with
-Retry-After). The chart refuses to
-render when the pod's memory limit cannot hold ``IDENTITY_PASSWORD_HASH_CONCURRENCY`` x 64 MiB
-x workers plus the worker itself (``memoryBudget``, docs/reliability.md "Memory limit").
+Retry-After). The chart refuses to render when the pod's memory limit cannot hold
+``IDENTITY_PASSWORD_HASH_CONCURRENCY`` x 64 MiB x workers plus the worker itself
+(``memoryBudget``, docs/reliability.md "Memory limit").
 """
 
 from __future__ import annotations

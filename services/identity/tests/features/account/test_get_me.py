@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from fleetkit.ids import new_id
+from identity.accounts import Account
 from identity.features.account.get_me.command import GetMe
-from identity.features.account.get_me.handler import Account, AccountGone, get_me
+from identity.features.account.get_me.handler import AccountGone, get_me
 
 
 async def test_get_me_returns_the_callers_account(pool, register):
     account = await register("alice@example.com")
     outcome = await get_me(GetMe(account.id), pool=pool)
-    assert outcome == Account(account.id, "alice@example.com", account.created_at)
+    assert outcome == Account(id=account.id, email="alice@example.com", created_at=account.created_at)
 
 
 async def test_get_me_reports_an_account_that_no_longer_exists(pool):

@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
 import msgspec
 
 from fleetkit.db import KitPool
+from identity.accounts import Account
 from identity.features.account.get_me.command import GetMe
 from identity.features.account.get_me.queries import SELECT_ACCOUNT
-
-
-class Account(msgspec.Struct, frozen=True):
-    id: UUID
-    email: str
-    created_at: datetime
 
 
 class AccountGone(msgspec.Struct, frozen=True):
@@ -22,4 +14,4 @@ class AccountGone(msgspec.Struct, frozen=True):
 
 async def get_me(cmd: GetMe, *, pool: KitPool) -> Account | AccountGone:
     row = await pool.fetchrow(SELECT_ACCOUNT, cmd.account_id)
-    return AccountGone() if row is None else Account(*row)
+    return AccountGone() if row is None else Account(**row)

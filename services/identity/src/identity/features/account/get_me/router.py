@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import assert_never
+
 from litestar import get
 
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
+from identity.accounts import Account
 from identity.features.account.get_me.command import GetMe
 from identity.features.account.get_me.handler import AccountGone, get_me
 from identity.features.account.get_me.schema import MeResponse
@@ -19,9 +22,13 @@ from identity.features.account.get_me.schema import MeResponse
 )
 async def me(caller: CurrentCaller, pool: DbPool) -> Response[MeResponse]:
     outcome = await get_me(GetMe(account_id=caller.user_id), pool=pool)
-    if isinstance(outcome, AccountGone):
-        return problem(404, "Not Found", "The account no longer exists.")
-    return Response(MeResponse(outcome.id, outcome.email, outcome.created_at))
+    match outcome:
+        case Account() as account:
+            return Response(MeResponse(id=account.id, email=account.email, created_at=account.created_at))
+        case AccountGone():
+            return problem(404, "Not Found", "The account no longer exists.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(me)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
-from uuid import UUID
-
 import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.queries import INSERT_ACCOUNT
+from identity.accounts import Account, normalise_email
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.queries import INSERT_ACCOUNT
 from identity.passwords import Passwords
 
 COMMON_PASSWORDS: frozenset[str] = frozenset(
@@ -26,23 +23,12 @@ COMMON_PASSWORDS: frozenset[str] = frozenset(
 )
 
 
-class AccountRegistered(msgspec.Struct, frozen=True):
-    id: UUID
-    email: str
-    created_at: datetime
-
-
 class EmailTaken(msgspec.Struct, frozen=True):
     pass
 
 
 class WeakPassword(msgspec.Struct, frozen=True):
     reason: str
-
-
-def normalise_email(email: str) -> str:
-    """NFKC, trimmed and lower-cased, so one mailbox maps to one account."""
-    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def password_weakness(password: str, email: str) -> str | None:
@@ -59,7 +45,7 @@ def password_weakness(password: str, email: str) -> str | None:
 
 async def register_account(
     cmd: RegisterAccount, *, pool: KitPool, passwords: Passwords
-) -> AccountRegistered | EmailTaken | WeakPassword:
+) -> Account | EmailTaken | WeakPassword:
     email = normalise_email(cmd.email)
     weakness = password_weakness(cmd.password, email)
     if weakness is not None:
@@ -68,4 +54,4 @@ async def register_account(
     row = await pool.fetchrow(INSERT_ACCOUNT, new_id(), email, password_hash, utcnow())
     if row is None:
         return EmailTaken()
-    return AccountRegistered(*row)
+    return Account(**row)

@@ -11,7 +11,6 @@ user would also get, which is why it is short (``IDENTITY_REFRESH_REUSE_LEEWAY_S
 from __future__ import annotations
 
 import enum
-import time
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -20,27 +19,21 @@ import msgspec
 from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.queries import (
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.queries import (
     CONSUME_REFRESH_TOKEN,
     REVOKE_REFRESH_FAMILY,
     SELECT_REFRESH_TOKEN_FAMILY,
     SELECT_REFRESH_TOKEN_STATE,
 )
-from identity.session_store import issue_refresh_token, lock_family
+from identity.sessions import SessionTokens, issue_session_tokens, lock_family
 from identity.tokens import KeyRing, hash_refresh_token
 
 log = get_logger("identity.refresh")
 
 
-class SessionRefreshed(msgspec.Struct, frozen=True):
-    access_token: str
-    refresh_token: str
-    expires_in: int
-
-
 class RefreshRejected(msgspec.Struct, frozen=True):
-    reused: bool
+    """Unknown, expired, revoked or reused: the caller learns nothing about which."""
 
 
 class _Verdict(enum.Enum):
@@ -71,28 +64,31 @@ def _verdict(state: _TokenState, now: datetime, leeway: timedelta) -> _Verdict:
 
 async def refresh_session(
     cmd: RefreshSession, *, pool: KitPool, keyring: KeyRing, refresh_ttl_s: int, reuse_leeway_s: float
-) -> SessionRefreshed | RefreshRejected:
+) -> SessionTokens | RefreshRejected:
     digest = hash_refresh_token(cmd.refresh_token)
     async with pool.acquire() as conn, conn.transaction():
         family_id = await conn.fetchval(SELECT_REFRESH_TOKEN_FAMILY, digest)
         if family_id is None:
-            return RefreshRejected(reused=False)
+            return RefreshRejected()
         await lock_family(conn, family_id)
         row = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)  # read under the lock
         state = _TokenState(**row)
         now = utcnow()
         verdict = _verdict(state, now, timedelta(seconds=reuse_leeway_s))
         if verdict is _Verdict.DEAD:
-            return RefreshRejected(reused=False)
+            return RefreshRejected()
         if verdict is _Verdict.REUSED:
             await conn.execute(REVOKE_REFRESH_FAMILY, family_id, now)
         else:
             if verdict is _Verdict.FRESH:
                 await conn.execute(CONSUME_REFRESH_TOKEN, digest, now)
-            token = await issue_refresh_token(
-                conn, account_id=state.account_id, family_id=family_id, now=now, ttl_s=refresh_ttl_s
+            return await issue_session_tokens(
+                conn,
+                keyring=keyring,
+                account_id=state.account_id,
+                family_id=family_id,
+                now=now,
+                refresh_ttl_s=refresh_ttl_s,
             )
-            access = keyring.sign_access_token(state.account_id, time.time())
-            return SessionRefreshed(access_token=access.token, refresh_token=token, expires_in=access.expires_in)
     log.warning("refresh_token_reuse_detected", family_id=str(family_id))
-    return RefreshRejected(reused=True)
+    return RefreshRejected()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import assert_never
+
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -8,9 +10,10 @@ from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.handler import EmailTaken, WeakPassword, register_account
-from identity.features.account.register.schema import (
+from identity.accounts import Account
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.handler import EmailTaken, WeakPassword, register_account
+from identity.features.account.register_account.schema import (
     RegisterAccountRequest,
     RegisterAccountResponse,
 )
@@ -35,16 +38,16 @@ async def register(
     outcome = await register_account(
         RegisterAccount(email=data.email, password=data.password), pool=pool, passwords=passwords
     )
-    if isinstance(outcome, EmailTaken):
-        return problem(409, "Conflict", "An account with this e-mail already exists.")
-    if isinstance(outcome, WeakPassword):
-        return problem(
-            422,
-            "Unprocessable Content",
-            outcome.reason,
-            errors=[FieldError("password", outcome.reason)],
-        )
-    return Response(RegisterAccountResponse(outcome.id, outcome.email, outcome.created_at), status_code=201)
+    match outcome:
+        case Account() as account:
+            created = RegisterAccountResponse(id=account.id, email=account.email, created_at=account.created_at)
+            return Response(created, status_code=201)
+        case EmailTaken():
+            return problem(409, "Conflict", "An account with this e-mail already exists.")
+        case WeakPassword() as weak:
+            return problem(422, "Unprocessable Content", weak.reason, errors=[FieldError("password", weak.reason)])
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(register)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import assert_never
+
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -9,10 +11,11 @@ from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.ratelimit import retry_after
 from fleetkit.responses import Response
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, Held, LoginLimits, log_in
-from identity.features.session.login.schema import LoginRequest, TokenPairResponse
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import BadCredentials, Held, LoginLimits, open_session
+from identity.features.session.open_session.schema import LoginRequest, TokenPairResponse
 from identity.passwords import Passwords
+from identity.sessions import SessionTokens
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
 
@@ -37,8 +40,8 @@ async def login(
     keyring: NamedDependency[KeyRing],
     settings: NamedDependency[IdentitySettings],
 ) -> Response[TokenPairResponse]:
-    outcome = await log_in(
-        LogIn(email=data.email, password=data.password),
+    outcome = await open_session(
+        OpenSession(email=data.email, password=data.password),
         pool=pool,
         passwords=passwords,
         keyring=keyring,
@@ -49,19 +52,23 @@ async def login(
             backoff_s=settings.identity_login_backoff_s,
         ),
     )
-    if isinstance(outcome, BadCredentials):
-        return problem(401, "Unauthorized", "E-mail or password is incorrect.")
-    if isinstance(outcome, Held):
-        return problem(
-            429,
-            "Too Many Requests",
-            "Too many login attempts for this account; retry after the given delay.",
-            headers={"Retry-After": retry_after(outcome.retry_after_s)},
-        )
-    return Response(
-        TokenPairResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in),
-        status_code=200,
-    )
+    match outcome:
+        case SessionTokens() as tokens:
+            pair = TokenPairResponse(
+                access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in
+            )
+            return Response(pair, status_code=200)
+        case BadCredentials():
+            return problem(401, "Unauthorized", "E-mail or password is incorrect.")
+        case Held() as held:
+            return problem(
+                429,
+                "Too Many Requests",
+                "Too many login attempts for this account; retry after the given delay.",
+                headers={"Retry-After": retry_after(held.retry_after_s)},
+            )
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(login)

@@ -3,17 +3,18 @@ from __future__ import annotations
 import time
 
 from fleetkit.db import KitPool
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import BadCredentials, LoggedIn, LoginLimits, log_in
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import BadCredentials, LoginLimits, open_session
 from identity.passwords import Passwords
+from identity.sessions import SessionTokens
 from identity.tokens import KeyRing
 
 PASSWORD = "correct horse battery"
 
 
 async def _attempt(pool, passwords, keyring, email: str, password: str):
-    return await log_in(
-        LogIn(email, password),
+    return await open_session(
+        OpenSession(email, password),
         pool=pool,
         passwords=passwords,
         keyring=keyring,
@@ -27,7 +28,7 @@ async def test_the_right_password_yields_an_access_and_a_refresh_token(
 ):
     account = await register("alice@example.com")
     outcome = await _attempt(pool, passwords, keyring, "alice@example.com", PASSWORD)
-    assert isinstance(outcome, LoggedIn)
+    assert isinstance(outcome, SessionTokens)
     assert outcome.expires_in == 900
     assert outcome.access_token.count(".") == 2
     assert len(outcome.refresh_token) >= 32
@@ -43,7 +44,7 @@ async def test_the_right_password_yields_an_access_and_a_refresh_token(
 async def test_the_email_is_matched_case_insensitively(pool, passwords, keyring, register):
     await register("bob@example.com")
     outcome = await _attempt(pool, passwords, keyring, "  BOB@Example.Com ", PASSWORD)
-    assert isinstance(outcome, LoggedIn)
+    assert isinstance(outcome, SessionTokens)
 
 
 async def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(pool, passwords, keyring, register):

@@ -14,16 +14,15 @@ answers and their timing say nothing about which accounts exist.
 from __future__ import annotations
 
 import hashlib
-import time
-import unicodedata
 from datetime import datetime, timedelta
 
 import msgspec
 
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.queries import (
+from identity.accounts import normalise_email
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.queries import (
     DELETE_STALE_THROTTLES,
     DELETE_THROTTLE,
     ENSURE_THROTTLE,
@@ -32,17 +31,11 @@ from identity.features.session.login.queries import (
     UPDATE_THROTTLE,
 )
 from identity.passwords import Passwords
-from identity.session_store import issue_refresh_token
+from identity.sessions import SessionTokens, issue_session_tokens
 from identity.tokens import KeyRing
 
 #: Doubling stops here: 2**30 seconds is beyond any window the settings allow.
 _MAX_DOUBLINGS = 30
-
-
-class LoggedIn(msgspec.Struct, frozen=True):
-    access_token: str
-    refresh_token: str
-    expires_in: int
 
 
 class BadCredentials(msgspec.Struct, frozen=True):
@@ -106,7 +99,7 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
             await conn.execute(DELETE_STALE_THROTTLES, arrived - timedelta(seconds=limits.window_s), arrived)
         row = await conn.fetchrow(SELECT_THROTTLE_FOR_UPDATE, key)
         now = utcnow()
-        prior = Attempts(row["attempts"], row["window_started_at"], row["held_until"]) if row["attempts"] else None
+        prior = Attempts(**row) if row["attempts"] else None
         state = next_attempts(prior, now, limits)
         if isinstance(state, Held):
             return state
@@ -114,10 +107,10 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
     return None
 
 
-async def log_in(
-    cmd: LogIn, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int, limits: LoginLimits
-) -> LoggedIn | BadCredentials | Held:
-    email = unicodedata.normalize("NFKC", cmd.email).strip().lower()
+async def open_session(
+    cmd: OpenSession, *, pool: KitPool, passwords: Passwords, keyring: KeyRing, refresh_ttl_s: int, limits: LoginLimits
+) -> SessionTokens | BadCredentials | Held:
+    email = normalise_email(cmd.email)
     key = account_key(email)
     held = await _admit(pool, key, limits)
     if held is not None:
@@ -126,8 +119,6 @@ async def log_in(
     if not await passwords.verify_or_burn(row["password_hash"] if row else None, cmd.password) or row is None:
         return BadCredentials()
     await pool.execute(DELETE_THROTTLE, key)
-    refresh = await issue_refresh_token(
-        pool, account_id=row["id"], family_id=new_id(), now=utcnow(), ttl_s=refresh_ttl_s
+    return await issue_session_tokens(
+        pool, keyring=keyring, account_id=row["id"], family_id=new_id(), now=utcnow(), refresh_ttl_s=refresh_ttl_s
     )
-    access = keyring.sign_access_token(row["id"], time.time())
-    return LoggedIn(access_token=access.token, refresh_token=refresh, expires_in=access.expires_in)

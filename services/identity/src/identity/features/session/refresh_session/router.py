@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import assert_never
+
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -8,9 +10,10 @@ from fleetkit.app import Slice
 from fleetkit.di import DbPool
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.handler import RefreshRejected, refresh_session
-from identity.features.session.refresh.schema import RefreshedTokensResponse, RefreshSessionRequest
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.handler import RefreshRejected, refresh_session
+from identity.features.session.refresh_session.schema import RefreshedTokensResponse, RefreshSessionRequest
+from identity.sessions import SessionTokens
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
 
@@ -36,12 +39,16 @@ async def refresh(
         refresh_ttl_s=settings.identity_refresh_token_ttl_s,
         reuse_leeway_s=settings.identity_refresh_reuse_leeway_s,
     )
-    if isinstance(outcome, RefreshRejected):
-        return problem(401, "Unauthorized", "The refresh token is not valid; log in again.")
-    return Response(
-        RefreshedTokensResponse(outcome.access_token, outcome.refresh_token, outcome.expires_in),
-        status_code=200,
-    )
+    match outcome:
+        case SessionTokens() as tokens:
+            pair = RefreshedTokensResponse(
+                access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in
+            )
+            return Response(pair, status_code=200)
+        case RefreshRejected():
+            return problem(401, "Unauthorized", "The refresh token is not valid; log in again.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(refresh)

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from identity.features.session.logout.command import LogOut
-from identity.features.session.logout.handler import log_out
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.handler import (
-    RefreshRejected,
-    SessionRefreshed,
-    refresh_session,
-)
+from identity.features.session.close_session.command import CloseSession
+from identity.features.session.close_session.handler import close_session
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.handler import RefreshRejected, refresh_session
+from identity.sessions import SessionTokens
 
 
 async def _refresh(pool, keyring, token: str):
@@ -20,8 +17,8 @@ async def test_logout_revokes_the_whole_family(pool, keyring, register, log_in):
     account = await register("alice@example.com")
     session = await log_in("alice@example.com")
     rotated = await _refresh(pool, keyring, session.refresh_token)
-    assert isinstance(rotated, SessionRefreshed)
-    revoked = await log_out(LogOut(session.refresh_token, account.id), pool=pool)
+    assert isinstance(rotated, SessionTokens)
+    revoked = await close_session(CloseSession(session.refresh_token, account.id), pool=pool)
     assert revoked == 2
     assert isinstance(await _refresh(pool, keyring, rotated.refresh_token), RefreshRejected)
 
@@ -29,16 +26,16 @@ async def test_logout_revokes_the_whole_family(pool, keyring, register, log_in):
 async def test_logout_is_idempotent(pool, register, log_in):
     account = await register("bob@example.com")
     session = await log_in("bob@example.com")
-    assert await log_out(LogOut(session.refresh_token, account.id), pool=pool) == 1
-    assert await log_out(LogOut(session.refresh_token, account.id), pool=pool) == 0
+    assert await close_session(CloseSession(session.refresh_token, account.id), pool=pool) == 1
+    assert await close_session(CloseSession(session.refresh_token, account.id), pool=pool) == 0
 
 
 async def test_another_users_refresh_token_is_left_untouched(pool, keyring, register, log_in):
     mallory = await register("mallory@example.com")
     await register("victim@example.com")
     victims = await log_in("victim@example.com")
-    assert await log_out(LogOut(victims.refresh_token, mallory.id), pool=pool) == 0
-    assert isinstance(await _refresh(pool, keyring, victims.refresh_token), SessionRefreshed)
+    assert await close_session(CloseSession(victims.refresh_token, mallory.id), pool=pool) == 0
+    assert isinstance(await _refresh(pool, keyring, victims.refresh_token), SessionTokens)
 
 
 async def test_post_logout_answers_204_twice_and_the_session_ends(client, register, log_in):

@@ -9,18 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fleetkit.db import KitPool
-from identity.features.session.login.command import LogIn
-from identity.features.session.login.handler import (
+from identity.features.session.open_session.command import OpenSession
+from identity.features.session.open_session.handler import (
     Attempts,
     BadCredentials,
     Held,
-    LoggedIn,
     LoginLimits,
     account_key,
-    log_in,
     next_attempts,
+    open_session,
 )
 from identity.passwords import Passwords
+from identity.sessions import SessionTokens
 from identity.tokens import KeyRing
 
 PASSWORD = "correct horse battery"
@@ -76,8 +76,8 @@ def test_the_key_is_a_digest_of_the_normalised_email():
 
 
 async def _attempt(pool, passwords, keyring, email, password, limits):
-    return await log_in(
-        LogIn(email, password), pool=pool, passwords=passwords, keyring=keyring, refresh_ttl_s=3600, limits=limits
+    return await open_session(
+        OpenSession(email, password), pool=pool, passwords=passwords, keyring=keyring, refresh_ttl_s=3600, limits=limits
     )
 
 
@@ -108,7 +108,7 @@ async def test_after_the_window_the_owner_logs_in_from_a_fresh_attempt(pool, pas
         "UPDATE login_throttle SET window_started_at = window_started_at - interval '601 seconds',"
         " held_until = held_until - interval '601 seconds'"
     )
-    assert isinstance(await _attempt(pool, passwords, keyring, "heidi@example.com", PASSWORD, limits), LoggedIn)
+    assert isinstance(await _attempt(pool, passwords, keyring, "heidi@example.com", PASSWORD, limits), SessionTokens)
     assert await pool.fetchval("SELECT count(*) FROM login_throttle") == 0, "a success clears the count"
 
 
@@ -119,7 +119,7 @@ async def test_a_success_starts_the_count_over(pool, passwords, keyring, registe
         assert (
             await _attempt(pool, passwords, keyring, "ivan@example.com", "typo password!", limits) == BadCredentials()
         )
-    assert isinstance(await _attempt(pool, passwords, keyring, "ivan@example.com", PASSWORD, limits), LoggedIn)
+    assert isinstance(await _attempt(pool, passwords, keyring, "ivan@example.com", PASSWORD, limits), SessionTokens)
     again = [await _attempt(pool, passwords, keyring, "ivan@example.com", "typo password!", limits) for _ in range(3)]
     assert again == [BadCredentials()] * 3
 
@@ -147,7 +147,7 @@ async def test_concurrent_logins_within_the_budget_are_all_admitted(pool, keyrin
     outcomes = await asyncio.gather(
         *(_attempt(pool, roomy, keyring, "kim@example.com", PASSWORD, limits) for _ in range(10))
     )
-    assert [type(o).__name__ for o in outcomes] == ["LoggedIn"] * 10
+    assert [type(o).__name__ for o in outcomes] == ["SessionTokens"] * 10
 
 
 async def test_stale_rows_are_swept_when_new_keys_come(pool, passwords, keyring):

@@ -5,6 +5,6 @@ from uuid import UUID
 import msgspec
 
 
-class LogOut(msgspec.Struct, frozen=True):
+class CloseSession(msgspec.Struct, frozen=True):
     refresh_token: str
     account_id: UUID

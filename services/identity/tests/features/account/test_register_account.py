@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from fleetkit.db import KitPool
-from identity.features.account.register.command import RegisterAccount
-from identity.features.account.register.handler import (
-    AccountRegistered,
+from identity.accounts import Account
+from identity.features.account.register_account.command import RegisterAccount
+from identity.features.account.register_account.handler import (
     EmailTaken,
     WeakPassword,
     register_account,
@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"
 
 async def test_register_normalises_the_email_and_stores_an_argon2id_hash(pool: KitPool, passwords: Passwords):
     outcome = await register_account(RegisterAccount(" Alice@Example.COM ", PASSWORD), pool=pool, passwords=passwords)
-    assert isinstance(outcome, AccountRegistered)
+    assert isinstance(outcome, Account)
     assert outcome.email == "alice@example.com"
     assert outcome.id.version == 7
     assert outcome.created_at.tzinfo is not None

@@ -3,6 +3,6 @@ from __future__ import annotations
 import msgspec
 
 
-class LogIn(msgspec.Struct, frozen=True):
+class OpenSession(msgspec.Struct, frozen=True):
     email: str
     password: str

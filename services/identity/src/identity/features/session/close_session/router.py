@@ -6,9 +6,9 @@ from litestar.params import JSONBody
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.responses import Response
-from identity.features.session.logout.command import LogOut
-from identity.features.session.logout.handler import log_out
-from identity.features.session.logout.schema import LogoutRequest
+from identity.features.session.close_session.command import CloseSession
+from identity.features.session.close_session.handler import close_session
+from identity.features.session.close_session.schema import LogoutRequest
 
 
 @post(
@@ -18,7 +18,7 @@ from identity.features.session.logout.schema import LogoutRequest
     status_code=204,
 )
 async def logout(data: JSONBody[LogoutRequest], caller: CurrentCaller, pool: DbPool) -> Response[None]:
-    await log_out(LogOut(refresh_token=data.refresh_token, account_id=caller.user_id), pool=pool)
+    await close_session(CloseSession(refresh_token=data.refresh_token, account_id=caller.user_id), pool=pool)
     return Response(None, status_code=204)
 
 

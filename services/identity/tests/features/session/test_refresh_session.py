@@ -4,12 +4,9 @@ import asyncio
 
 import pytest
 
-from identity.features.session.refresh.command import RefreshSession
-from identity.features.session.refresh.handler import (
-    RefreshRejected,
-    SessionRefreshed,
-    refresh_session,
-)
+from identity.features.session.refresh_session.command import RefreshSession
+from identity.features.session.refresh_session.handler import RefreshRejected, refresh_session
+from identity.sessions import SessionTokens
 
 LEEWAY_S = 5.0
 
@@ -32,19 +29,19 @@ async def test_a_refresh_rotates_the_token_and_the_old_one_stops_working(pool, k
     await register("alice@example.com")
     session = await log_in("alice@example.com")
     first = await _refresh(pool, keyring, session.refresh_token)
-    assert isinstance(first, SessionRefreshed)
+    assert isinstance(first, SessionTokens)
     assert first.refresh_token != session.refresh_token
     second = await _refresh(pool, keyring, first.refresh_token)
-    assert isinstance(second, SessionRefreshed)
+    assert isinstance(second, SessionTokens)
 
 
 async def test_reusing_a_consumed_token_revokes_the_whole_family(pool, keyring, register, log_in):
     await register("bob@example.com")
     session = await log_in("bob@example.com")
     rotated = await _refresh(pool, keyring, session.refresh_token)
-    assert isinstance(rotated, SessionRefreshed)
+    assert isinstance(rotated, SessionTokens)
     reuse = await _refresh(pool, keyring, session.refresh_token)
-    assert reuse == RefreshRejected(reused=True)
+    assert reuse == RefreshRejected()
     newest = await _refresh(pool, keyring, rotated.refresh_token)
     assert isinstance(newest, RefreshRejected), "the thief's or the user's newest token is dead"
 
@@ -55,18 +52,18 @@ async def test_reuse_revokes_only_that_family_not_the_accounts_other_sessions(po
     other_device = await log_in("carol@example.com")
     await _refresh(pool, keyring, stolen.refresh_token)
     await _refresh(pool, keyring, stolen.refresh_token)
-    assert isinstance(await _refresh(pool, keyring, other_device.refresh_token), SessionRefreshed)
+    assert isinstance(await _refresh(pool, keyring, other_device.refresh_token), SessionTokens)
 
 
 async def test_an_expired_refresh_token_is_rejected(pool, keyring, register, log_in):
     await register("dave@example.com")
     session = await log_in("dave@example.com", refresh_ttl_s=-1)
-    assert await _refresh(pool, keyring, session.refresh_token) == RefreshRejected(reused=False)
+    assert await _refresh(pool, keyring, session.refresh_token) == RefreshRejected()
 
 
 async def test_an_unknown_refresh_token_is_rejected(pool, keyring):
     outcome = await _refresh(pool, keyring, "x" * 43)
-    assert outcome == RefreshRejected(reused=False)
+    assert outcome == RefreshRejected()
 
 
 async def test_without_leeway_concurrent_refreshes_of_one_token_let_one_succeed_and_revoke(
@@ -75,9 +72,10 @@ async def test_without_leeway_concurrent_refreshes_of_one_token_let_one_succeed_
     await register("erin@example.com")
     session = await log_in("erin@example.com")
     outcomes = await asyncio.gather(*(_refresh(pool, keyring, session.refresh_token) for _ in range(4)))
-    winners = [o for o in outcomes if isinstance(o, SessionRefreshed)]
+    winners = [o for o in outcomes if isinstance(o, SessionTokens)]
     assert len(winners) == 1
-    assert RefreshRejected(reused=True) in outcomes  # the first reuse revokes; the later ones find it dead
+    live = await pool.fetchval("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL")
+    assert live == 0, "the first reuse revokes the family, the winner's new token included"
     assert all(isinstance(o, RefreshRejected) for o in outcomes if o is not winners[0])
     assert isinstance(await _refresh(pool, keyring, winners[0].refresh_token), RefreshRejected)
 
@@ -90,34 +88,34 @@ async def test_concurrent_refreshes_within_the_leeway_each_get_a_working_pair(po
     outcomes = await asyncio.gather(
         *(_refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S) for _ in range(callers))
     )
-    assert all(isinstance(o, SessionRefreshed) for o in outcomes), outcomes
+    assert all(isinstance(o, SessionTokens) for o in outcomes), outcomes
     pairs = {o.refresh_token for o in outcomes}
     assert len(pairs) == callers, "each caller has a refresh token of its own"
     assert await pool.fetchval("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL") == 0
     for outcome in outcomes:
         again = await _refresh(pool, keyring, outcome.refresh_token, leeway_s=LEEWAY_S)
-        assert isinstance(again, SessionRefreshed), "every caller's refresh token works"
+        assert isinstance(again, SessionTokens), "every caller's refresh token works"
 
 
 async def test_reuse_after_the_leeway_still_revokes_the_family_siblings_included(pool, keyring, register, log_in):
     await register("hank@example.com")
     session = await log_in("hank@example.com")
     twins = await asyncio.gather(*(_refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S) for _ in range(2)))
-    assert all(isinstance(t, SessionRefreshed) for t in twins)
+    assert all(isinstance(t, SessionTokens) for t in twins)
     await _age_consumption(pool, LEEWAY_S + 1)
     reuse = await _refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S)
-    assert reuse == RefreshRejected(reused=True)
+    assert reuse == RefreshRejected()
     for twin in twins:
-        assert await _refresh(pool, keyring, twin.refresh_token, leeway_s=LEEWAY_S) == RefreshRejected(reused=False)
+        assert await _refresh(pool, keyring, twin.refresh_token, leeway_s=LEEWAY_S) == RefreshRejected()
 
 
 async def test_a_revoked_family_gives_no_pair_even_within_the_leeway(pool, keyring, register, log_in):
     await register("ivy@example.com")
     session = await log_in("ivy@example.com")
     rotated = await _refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S)
-    assert isinstance(rotated, SessionRefreshed)
+    assert isinstance(rotated, SessionTokens)
     await pool.execute("UPDATE refresh_tokens SET revoked_at = now()")
-    assert await _refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S) == RefreshRejected(reused=False)
+    assert await _refresh(pool, keyring, session.refresh_token, leeway_s=LEEWAY_S) == RefreshRejected()
 
 
 async def test_a_reuse_racing_a_twin_never_leaves_a_live_token_in_the_revoked_family(pool, keyring, register, log_in):
