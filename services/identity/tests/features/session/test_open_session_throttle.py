@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from fleetkit.db import KitPool
@@ -15,6 +16,7 @@ from identity.features.session.open_session.handler import (
     BadCredentials,
     Held,
     LoginLimits,
+    _admit,
     account_key,
     next_attempts,
     open_session,
@@ -176,3 +178,28 @@ async def test_post_sessions_answers_429_with_retry_after_the_same_for_unknown_a
     assert known.headers["content-type"] == "application/problem+json"
     assert known.content == unknown.content
     assert 1 <= int(known.headers["retry-after"]) <= 900
+
+
+async def test_an_attempt_whose_row_is_deleted_while_it_waits_for_the_lock_counts_on_a_fresh_row(
+    pool: KitPool, database_url: str
+):
+    """A successful login (or another key's sweep) deletes the row while this attempt waits for its
+    lock: the attempt starts a fresh count instead of failing (it answered 500 under load, in the
+    shutdown test's 24 concurrent logins of one account)."""
+    limits = LoginLimits(budget=10, window_s=900, backoff_s=0)
+    key = account_key("lena@example.com")
+    assert await _admit(pool, key, limits) is None  # the row exists, one attempt counted
+    holder = await asyncpg.connect(database_url)
+    try:
+        locked = holder.transaction()
+        await locked.start()
+        await holder.fetchrow("SELECT 1 FROM login_throttle WHERE account_key = $1 FOR UPDATE", key)
+        waiting = asyncio.create_task(_admit(pool, key, limits))
+        await asyncio.sleep(0.3)  # the attempt is now waiting for the row's lock
+        assert not waiting.done()
+        await holder.execute("DELETE FROM login_throttle WHERE account_key = $1", key)
+        await locked.commit()
+        assert await asyncio.wait_for(waiting, timeout=10) is None
+    finally:
+        await holder.close()
+    assert await pool.fetchval("SELECT attempts FROM login_throttle WHERE account_key = $1", key) == 1

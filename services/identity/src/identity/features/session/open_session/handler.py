@@ -25,9 +25,8 @@ from identity.features.session.open_session.command import OpenSession
 from identity.features.session.open_session.queries import (
     DELETE_STALE_THROTTLES,
     DELETE_THROTTLE,
-    ENSURE_THROTTLE,
+    LOCK_THROTTLE,
     SELECT_ACCOUNT_CREDENTIALS,
-    SELECT_THROTTLE_FOR_UPDATE,
     UPDATE_THROTTLE,
 )
 from identity.passwords import Passwords
@@ -94,12 +93,11 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
     """
     async with pool.acquire() as conn, conn.transaction():
         arrived = utcnow()
-        inserted = await conn.execute(ENSURE_THROTTLE, key, arrived)
-        if inserted.endswith(" 1"):  # a new key: rows whose window is over go as new ones come
-            await conn.execute(DELETE_STALE_THROTTLES, arrived - timedelta(seconds=limits.window_s), arrived)
-        row = await conn.fetchrow(SELECT_THROTTLE_FOR_UPDATE, key)
+        row = await conn.fetchrow(LOCK_THROTTLE, key, arrived)
         now = utcnow()
         prior = Attempts(**row) if row["attempts"] else None
+        if prior is None:  # a new key: rows whose window is over go as new ones come
+            await conn.execute(DELETE_STALE_THROTTLES, arrived - timedelta(seconds=limits.window_s), arrived)
         state = next_attempts(prior, now, limits)
         if isinstance(state, Held):
             return state
