@@ -9,8 +9,8 @@ from avatars.features.avatar.get_avatar_snapshots.command import GetAvatarSnapsh
 from avatars.features.avatar.get_avatar_snapshots.handler import get_avatar_snapshots
 from avatars.features.avatar.get_avatar_snapshots.schema import (
     AvatarSnapshot,
-    GetAvatarSnapshotsRequest,
-    GetAvatarSnapshotsResponse,
+    BatchGetAvatarsRequest,
+    BatchGetAvatarsResponse,
 )
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
@@ -24,11 +24,11 @@ from fleetkit.responses import Response
     summary="Snapshots of up to 100 avatars (any valid token); unknown ids are absent.",
     status_code=200,
 )
-async def get_snapshots(
-    data: JSONBody[GetAvatarSnapshotsRequest],
+async def batch_get(
+    data: JSONBody[BatchGetAvatarsRequest],
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
-) -> Response[GetAvatarSnapshotsResponse]:
+) -> Response[BatchGetAvatarsResponse]:
     cmd = GetAvatarSnapshots(ids=tuple(dict.fromkeys(data.ids)))
     snapshots = await get_avatar_snapshots(cmd, pool=pool)
     base = settings.render_base
@@ -38,7 +38,7 @@ async def get_snapshots(
         )
         for s in snapshots
     ]
-    return Response(GetAvatarSnapshotsResponse(avatars=avatars))
+    return Response(BatchGetAvatarsResponse(avatars=avatars))
 
 
-plugin = Slice(get_snapshots)
+plugin = Slice(batch_get)

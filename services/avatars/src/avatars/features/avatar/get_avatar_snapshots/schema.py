@@ -11,7 +11,7 @@ import msgspec
 MAX_IDS = 100
 
 
-class GetAvatarSnapshotsRequest(msgspec.Struct, forbid_unknown_fields=True):
+class BatchGetAvatarsRequest(msgspec.Struct, forbid_unknown_fields=True):
     ids: Annotated[
         list[UUID],
         msgspec.Meta(
@@ -30,5 +30,5 @@ class AvatarSnapshot(msgspec.Struct):
     updated_at: datetime
 
 
-class GetAvatarSnapshotsResponse(msgspec.Struct):
+class BatchGetAvatarsResponse(msgspec.Struct):
     avatars: list[AvatarSnapshot]
