@@ -119,7 +119,7 @@ def avatar_of(pool: KitPool, full_draft: MakeDraft) -> MakeDraft:
 
     async def make(owner_id: UUID, name: str = "Captain Pixel") -> UUID:
         draft_id = await full_draft(owner_id, name)
-        done = await complete_wizard(CompleteWizard(draft_id, owner_id), pool=pool)
+        done = await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=owner_id), pool=pool)
         assert isinstance(done, AvatarCompleted)
         return done.avatar.id
 

@@ -11,11 +11,10 @@ import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from avatars.app import PUBLIC_ROUTES, create_app
-from avatars.expiry import sweep_once
+from avatars.app import EXPIRY_SWEEP, PUBLIC_ROUTES, create_app
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.handler import start_wizard
-from avatars.idempotency import fingerprint, idempotent
+from fleetkit.idempotency import fingerprint, idempotent
 from fleetkit.ids import new_id, utcnow
 from fleetkit.problems import problem
 from fleetkit.testing import admin_dsn, drop_database, with_database
@@ -103,7 +102,7 @@ async def test_python_m_avatars_migrate_is_idempotent(template):
         await drop_database(dsn)
 
 
-async def test_the_sweep_purges_expired_drafts_and_idempotency_records(pool, alice):
+async def test_one_sweep_purges_expired_drafts_and_idempotency_records(pool, alice):
     live = await start_wizard(StartWizard(owner_id=alice), pool=pool, ttl_s=600)
     dead = await start_wizard(StartWizard(owner_id=alice), pool=pool, ttl_s=600)
     await pool.execute(
@@ -113,7 +112,7 @@ async def test_the_sweep_purges_expired_drafts_and_idempotency_records(pool, ali
         "INSERT INTO idempotency_keys VALUES ($1, 'old', '\\x00', NULL, $2, $2, $2)",
         alice, utcnow() - timedelta(days=2),
     )  # fmt: skip
-    assert await sweep_once(pool) == 2
+    assert await EXPIRY_SWEEP.once(pool, utcnow()) == 2
     assert await pool.fetchval("SELECT array_agg(id) FROM avatar_drafts") == [live.id]
     assert await pool.fetchval("SELECT count(*) FROM idempotency_keys") == 0
 

@@ -1,4 +1,4 @@
-"""The avatars service: the creation wizard, avatar management, SVG renders, batch snapshots."""
+"""The avatars service: the creation wizard, avatar management, SVG renders, avatar snapshots."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 from litestar import Litestar
 
-from avatars.expiry import sweep_expired
-from avatars.features.avatar.batch_get_avatars import router as batch_get_avatars
+from avatars.drafts import delete_expired_drafts
 from avatars.features.avatar.complete_wizard import router as complete_wizard
 from avatars.features.avatar.delete_avatar import router as delete_avatar
 from avatars.features.avatar.get_avatar import router as get_avatar
+from avatars.features.avatar.get_avatar_snapshots import router as get_avatar_snapshots
 from avatars.features.avatar.list_my_avatars import router as list_my_avatars
 from avatars.features.avatar.preview_draft import router as preview_draft
 from avatars.features.avatar.render_avatar import router as render_avatar
@@ -21,10 +21,11 @@ from avatars.features.avatar.start_wizard import router as start_wizard
 from avatars.features.avatar.update_avatar import router as update_avatar
 from avatars.settings import AvatarsSettings
 from fleetkit.app import create_service_app
+from fleetkit.idempotency.sweep import ExpirySweep
 from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
 
-__all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+__all__ = ["EXPIRY_SWEEP", "MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
@@ -37,8 +38,11 @@ SLICES = (
     update_avatar.plugin,
     delete_avatar.plugin,
     render_avatar.plugin,
-    batch_get_avatars.plugin,
+    get_avatar_snapshots.plugin,
 )
+#: Once a minute, expired wizard drafts and Idempotency-Key records go (reads already treat both
+#: as absent: this only reclaims space).
+EXPIRY_SWEEP = ExpirySweep(delete_expired_drafts)
 #: The render is public: the feed shows avatars in ``<img>`` tags, which cannot send a bearer
 #: token. It reveals only what the picture shows (shape, colours, accessories, the name).
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
@@ -88,7 +92,7 @@ def create_app(keys_factory: KeysFactory | None = None) -> Litestar:
             "private to their owner; a finished avatar can be read by any authenticated caller (and "
             "its SVG render by anyone), but changed or deleted by its owner only."
         ),
-        hooks=(sweep_expired,),
+        hooks=(EXPIRY_SWEEP,),
         keys_factory=keys_factory,
     )
     app.asgi_handler = SvgSuffixAlias(app.asgi_handler)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import MappingProxyType
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from avatars.catalogue import ACCESSORIES, COLOUR_PATTERN
 
-__all__ = ["SVG_MEDIA_TYPE", "Drawing", "draw", "etag_of", "initials"]
+__all__ = ["SVG_MEDIA_TYPE", "Design", "Drawing", "draw", "drawing_of", "etag_of", "initials"]
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 _COLOUR = re.compile(COLOUR_PATTERN)
@@ -79,6 +80,34 @@ class Drawing:
         self.accent = _safe_colour(accent, "#555555")
         self.accessories = frozenset(accessories or ())
         self.name = name or ""
+
+
+class Design(Protocol):
+    """What an avatar or a draft shows: its attributes by their column names."""
+
+    @property
+    def shape(self) -> str | None: ...
+    @property
+    def color_background(self) -> str | None: ...
+    @property
+    def color_foreground(self) -> str | None: ...
+    @property
+    def color_accent(self) -> str | None: ...
+    @property
+    def accessories(self) -> Sequence[str] | None: ...
+    @property
+    def name(self) -> str | None: ...
+
+
+def drawing_of(design: Design) -> Drawing:
+    return Drawing(
+        shape=design.shape,
+        background=design.color_background,
+        foreground=design.color_foreground,
+        accent=design.color_accent,
+        accessories=design.accessories,
+        name=design.name,
+    )
 
 
 def _safe_colour(value: str | None, default: str) -> str:

@@ -22,7 +22,8 @@ reads and writes it, the service owns its schema)::
     );
     CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
 
-and purges expired records with :func:`delete_expired` from a background sweep.
+and purges expired records with :func:`delete_expired` from a background sweep
+(:class:`fleetkit.idempotency.sweep.ExpirySweep`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from avatars.features.avatar.start_wizard.handler import start_wizard
 
 async def test_completing_turns_the_draft_into_an_avatar_and_its_snapshot(pool, alice, full_draft):
     draft_id = await full_draft(alice)
-    done = await complete_wizard(CompleteWizard(draft_id, alice), pool=pool)
+    done = await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool)
     assert isinstance(done, AvatarCompleted)
     assert done.created
     avatar = done.avatar
@@ -29,8 +29,8 @@ async def test_completing_turns_the_draft_into_an_avatar_and_its_snapshot(pool, 
 
 async def test_completing_twice_yields_the_same_avatar(pool, alice, full_draft):
     draft_id = await full_draft(alice)
-    first = await complete_wizard(CompleteWizard(draft_id, alice), pool=pool)
-    second = await complete_wizard(CompleteWizard(draft_id, alice), pool=pool)
+    first = await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool)
+    second = await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool)
     assert isinstance(first, AvatarCompleted)
     assert isinstance(second, AvatarCompleted)
     assert (first.created, second.created) == (True, False)
@@ -40,7 +40,9 @@ async def test_completing_twice_yields_the_same_avatar(pool, alice, full_draft):
 
 async def test_concurrent_completions_make_exactly_one_avatar(pool, alice, full_draft):
     draft_id = await full_draft(alice)
-    outcomes = await asyncio.gather(*(complete_wizard(CompleteWizard(draft_id, alice), pool=pool) for _ in range(4)))
+    outcomes = await asyncio.gather(
+        *(complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool) for _ in range(4))
+    )
     assert all(isinstance(o, AvatarCompleted) for o in outcomes)
     assert sum(o.created for o in outcomes) == 1
     assert len({o.avatar.id for o in outcomes}) == 1
@@ -49,23 +51,27 @@ async def test_concurrent_completions_make_exactly_one_avatar(pool, alice, full_
 
 async def test_an_incomplete_draft_names_the_missing_steps(pool, alice):
     draft = await start_wizard(StartWizard(owner_id=alice, shape="circle"), pool=pool, ttl_s=600)
-    outcome = await complete_wizard(CompleteWizard(draft.id, alice), pool=pool)
-    assert outcome == DraftIncomplete(["palette", "accessories", "name"])
+    outcome = await complete_wizard(CompleteWizard(draft_id=draft.id, owner_id=alice), pool=pool)
+    assert outcome == DraftIncomplete(missing_steps=["palette", "accessories", "name"])
     assert await pool.fetchval("SELECT count(*) FROM avatars") == 0
 
 
 async def test_someone_elses_or_an_expired_draft_is_not_found(pool, alice, bob, full_draft):
     draft_id = await full_draft(alice)
-    assert isinstance(await complete_wizard(CompleteWizard(draft_id, bob), pool=pool), DraftNotFound)
+    assert isinstance(await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=bob), pool=pool), DraftNotFound)
     await pool.execute("UPDATE avatar_drafts SET expires_at = now() - interval '1 second'")
-    assert isinstance(await complete_wizard(CompleteWizard(draft_id, alice), pool=pool), DraftNotFound)
+    assert isinstance(
+        await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool), DraftNotFound
+    )
 
 
 async def test_completing_after_the_avatar_was_deleted_does_not_resurrect_it(pool, alice, full_draft):
     draft_id = await full_draft(alice)
-    await complete_wizard(CompleteWizard(draft_id, alice), pool=pool)
+    await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool)
     await pool.execute("DELETE FROM avatars")
-    assert isinstance(await complete_wizard(CompleteWizard(draft_id, alice), pool=pool), DraftNotFound)
+    assert isinstance(
+        await complete_wizard(CompleteWizard(draft_id=draft_id, owner_id=alice), pool=pool), DraftNotFound
+    )
 
 
 async def test_post_complete_is_201_then_200_with_the_same_avatar(client, as_user, alice, full_draft):

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from avatars.avatars import Avatar
 from avatars.features.avatar.get_avatar.command import GetAvatar
-from avatars.features.avatar.get_avatar.handler import Avatar, AvatarNotFound, get_avatar
+from avatars.features.avatar.get_avatar.handler import AvatarNotFound, get_avatar
 from fleetkit.ids import new_id
 
 

@@ -14,7 +14,7 @@ from avatars.features.avatar.start_wizard.handler import start_wizard
 
 async def test_an_empty_draft_previews_with_neutral_defaults(pool, alice):
     draft = await start_wizard(StartWizard(owner_id=alice), pool=pool, ttl_s=600)
-    preview = await preview_draft(PreviewDraft(draft.id, alice), pool=pool)
+    preview = await preview_draft(PreviewDraft(draft_id=draft.id, owner_id=alice), pool=pool)
     assert isinstance(preview, DraftPreview)
     root = ElementTree.fromstring(preview.svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
@@ -23,7 +23,7 @@ async def test_an_empty_draft_previews_with_neutral_defaults(pool, alice):
 
 async def test_only_the_owner_can_preview(pool, alice, bob, full_draft):
     draft_id = await full_draft(alice)
-    assert isinstance(await preview_draft(PreviewDraft(draft_id, bob), pool=pool), DraftNotFound)
+    assert isinstance(await preview_draft(PreviewDraft(draft_id=draft_id, owner_id=bob), pool=pool), DraftNotFound)
 
 
 async def test_get_preview_is_svg_and_revalidates_by_etag(client, as_user, alice, full_draft):

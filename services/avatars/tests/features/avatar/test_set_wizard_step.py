@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from avatars.drafts import Draft
 from avatars.features.avatar.set_wizard_step.command import (
     SetAccessories,
     SetName,
@@ -11,7 +12,6 @@ from avatars.features.avatar.set_wizard_step.command import (
 )
 from avatars.features.avatar.set_wizard_step.handler import (
     DraftNotFound,
-    DraftUpdated,
     set_wizard_step,
 )
 from avatars.features.avatar.start_wizard.command import StartWizard
@@ -28,7 +28,7 @@ async def test_each_step_is_stored_and_slides_the_expiry(pool, alice):
         SetName("Zed"),
     ):
         outcome = await set_wizard_step(SetWizardStep(draft.id, alice, step), pool=pool, ttl_s=600)
-    assert isinstance(outcome, DraftUpdated)
+    assert isinstance(outcome, Draft)
     assert outcome.shape == "square"
     assert outcome.color_foreground == "#AAAAAA"
     assert outcome.accessories == ["crown", "hat"]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from avatars.avatars import Avatar
 from avatars.features.avatar.update_avatar.command import UpdateAvatar
 from avatars.features.avatar.update_avatar.handler import (
     AvatarNotFound,
-    AvatarUpdated,
     VersionMismatch,
     update_avatar,
 )
@@ -15,7 +15,7 @@ async def test_update_changes_only_the_given_fields_and_bumps_the_version(pool, 
     avatar_id = await avatar_of(alice)
     before = await pool.fetchval("SELECT svg_etag FROM avatar_snapshots WHERE id = $1", avatar_id)
     outcome = await update_avatar(UpdateAvatar(avatar_id, alice, (1,), shape="circle", accessories=()), pool=pool)
-    assert isinstance(outcome, AvatarUpdated)
+    assert isinstance(outcome, Avatar)
     assert (outcome.shape, outcome.name, outcome.accessories, outcome.version) == ("circle", "Captain Pixel", [], 2)
     snapshot = await pool.fetchrow("SELECT version, svg_etag FROM avatar_snapshots WHERE id = $1", avatar_id)
     assert snapshot["version"] == 2
@@ -33,7 +33,7 @@ async def test_a_stale_version_is_refused_with_the_current_one(pool, alice, avat
 async def test_if_match_any_updates_whatever_the_version(pool, alice, avatar_of):
     avatar_id = await avatar_of(alice)
     outcome = await update_avatar(UpdateAvatar(avatar_id, alice, None, name="Any"), pool=pool)
-    assert isinstance(outcome, AvatarUpdated)
+    assert isinstance(outcome, Avatar)
 
 
 async def test_someone_elses_avatar_is_not_found_even_with_the_right_version(pool, alice, bob, avatar_of):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from typing import assert_never
 from uuid import UUID
 
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from avatars.avatars import Avatar, render_url
 from avatars.features.avatar.complete_wizard.command import CompleteWizard
 from avatars.features.avatar.complete_wizard.handler import (
-    CompletedAvatar,
+    AvatarCompleted,
     DraftIncomplete,
     DraftNotFound,
     complete_wizard,
@@ -17,28 +19,28 @@ from avatars.features.avatar.complete_wizard.schema import (
     CompletedAvatarResponse,
     CompletedPalette,
 )
-from avatars.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from avatars.preconditions import version_etag
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
 
 
-def _avatar(a: CompletedAvatar, base: str) -> CompletedAvatarResponse:
+def _avatar(a: Avatar, base: str) -> CompletedAvatarResponse:
     return CompletedAvatarResponse(
-        a.id,
-        a.owner_id,
-        a.draft_id,
-        a.name,
-        a.shape,
-        CompletedPalette(a.color_background, a.color_foreground, a.color_accent),
-        a.accessories,
-        a.version,
-        f"{base}/v1/avatars/{a.id}.svg",
-        a.created_at,
-        a.updated_at,
+        id=a.id,
+        owner_id=a.owner_id,
+        draft_id=a.draft_id,
+        name=a.name,
+        shape=a.shape,
+        palette=CompletedPalette(background=a.color_background, foreground=a.color_foreground, accent=a.color_accent),
+        accessories=a.accessories,
+        version=a.version,
+        render_url=render_url(base, a.id),
+        created_at=a.created_at,
+        updated_at=a.updated_at,
     )
 
 
@@ -64,18 +66,21 @@ async def complete(
 
     async def run() -> Response[CompletedAvatarResponse]:
         outcome = await complete_wizard(cmd, pool=pool)
-        if isinstance(outcome, DraftNotFound):
-            return problem(404, "Not Found", "No live draft of yours has this id.")
-        if isinstance(outcome, DraftIncomplete):
-            errors = [FieldError(step, "not set yet") for step in outcome.missing_steps]
-            detail = "Set every step first; missing: " + ", ".join(outcome.missing_steps)
-            return problem(422, "Unprocessable Content", detail, errors=errors)
-        avatar = outcome.avatar
-        return Response(
-            _avatar(avatar, settings.render_base),
-            status_code=201 if outcome.created else 200,
-            headers={"Location": f"/v1/avatars/{avatar.id}", "ETag": version_etag(avatar.version)},
-        )
+        match outcome:
+            case AvatarCompleted(avatar=avatar, created=created):
+                return Response(
+                    _avatar(avatar, settings.render_base),
+                    status_code=201 if created else 200,
+                    headers={"Location": f"/v1/avatars/{avatar.id}", "ETag": version_etag(avatar.version)},
+                )
+            case DraftIncomplete(missing_steps=missing):
+                errors = [FieldError(step, "not set yet") for step in missing]
+                detail = "Set every step first; missing: " + ", ".join(missing)
+                return problem(422, "Unprocessable Content", detail, errors=errors)
+            case DraftNotFound():
+                return problem(404, "Not Found", "No live draft of yours has this id.")
+            case _:
+                assert_never(outcome)
 
     return await idempotent(
         pool,

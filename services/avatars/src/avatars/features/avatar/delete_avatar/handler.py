@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
+from avatars.avatars.queries import SELECT_OWNED_AVATAR_VERSION
 from avatars.features.avatar.delete_avatar.command import DeleteAvatar
-from avatars.features.avatar.delete_avatar.queries import (
-    DELETE_AVATAR_IF_VERSION,
-    SELECT_OWNED_AVATAR_VERSION,
-)
+from avatars.features.avatar.delete_avatar.queries import DELETE_AVATAR_IF_VERSION
 from fleetkit.db import KitPool
 from fleetkit.logging import get_logger
 
@@ -35,4 +33,4 @@ async def delete_avatar(cmd: DeleteAvatar, *, pool: KitPool) -> AvatarDeleted | 
             log.info("avatar_deleted", avatar_id=str(cmd.avatar_id))
             return AvatarDeleted()
         current = await conn.fetchval(SELECT_OWNED_AVATAR_VERSION, cmd.avatar_id, cmd.owner_id)
-    return AvatarNotFound() if current is None else VersionMismatch(current)
+    return AvatarNotFound() if current is None else VersionMismatch(current_version=current)

@@ -4,4 +4,3 @@ DELETE FROM avatars
 WHERE id = $1 AND owner_id = $2 AND ($3::int[] IS NULL OR version = ANY($3::int[]))
 RETURNING id
 """
-SELECT_OWNED_AVATAR_VERSION = "SELECT version FROM avatars WHERE id = $1 AND owner_id = $2"

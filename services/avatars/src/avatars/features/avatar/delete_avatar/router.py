@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import delete
@@ -8,6 +8,7 @@ from litestar.params import FromPath, HeaderParameter
 
 from avatars.features.avatar.delete_avatar.command import DeleteAvatar
 from avatars.features.avatar.delete_avatar.handler import (
+    AvatarDeleted,
     AvatarNotFound,
     VersionMismatch,
     delete_avatar,
@@ -41,20 +42,20 @@ async def remove_avatar(
         expected_versions=None if if_match is None else if_match_versions(if_match),
     )
     outcome = await delete_avatar(cmd, pool=pool)
-    if isinstance(outcome, AvatarNotFound):
-        return problem(404, "Not Found", "No avatar of yours has this id.")
-    if isinstance(outcome, VersionMismatch):
-        return _stale(outcome.current_version)
-    return Response(None, status_code=204)
-
-
-def _stale(version: int) -> Response[Any]:
-    return problem(
-        412,
-        "Precondition Failed",
-        "The avatar changed since you read it; read it again if you still want it gone.",
-        headers={"ETag": version_etag(version)},
-    )
+    match outcome:
+        case AvatarDeleted():
+            return Response(None, status_code=204)
+        case VersionMismatch(current_version=current):
+            return problem(
+                412,
+                "Precondition Failed",
+                "The avatar changed since you read it; read it again if you still want it gone.",
+                headers={"ETag": version_etag(current)},
+            )
+        case AvatarNotFound():
+            return problem(404, "Not Found", "No avatar of yours has this id.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(remove_avatar)

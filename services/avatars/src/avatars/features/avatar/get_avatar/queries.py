@@ -1,6 +1,5 @@
-SELECT_AVATAR = """
-SELECT id, owner_id, name, shape, color_background, color_foreground, color_accent,
-       accessories, version, created_at, updated_at
-FROM avatars
-WHERE id = $1
-"""
+from avatars.avatars import AVATAR_COLUMNS
+
+# Composed at import from the shared column lists, never from input (hence the S608 waivers).
+
+SELECT_AVATAR = f"SELECT {AVATAR_COLUMNS} FROM avatars WHERE id = $1"  # noqa: S608

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import get
@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
 
+from avatars.avatars import Avatar, render_url
 from avatars.features.avatar.get_avatar.command import GetAvatar
 from avatars.features.avatar.get_avatar.handler import AvatarNotFound, get_avatar
 from avatars.features.avatar.get_avatar.schema import AvatarPalette, AvatarResponse
@@ -39,25 +40,31 @@ async def read_avatar(
     settings: NamedDependency[AvatarsSettings],
     if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
 ) -> Response[AvatarResponse]:
-    a = await get_avatar(GetAvatar(avatar_id=avatar_id), pool=pool)
-    if isinstance(a, AvatarNotFound):
-        return problem(404, "Not Found", "No avatar has this id.")
-    etag = version_etag(a.version)
-    if none_match(if_none_match, etag):
-        return not_modified({"ETag": etag})
-    body = AvatarResponse(
-        a.id,
-        a.owner_id,
-        a.name,
-        a.shape,
-        AvatarPalette(a.color_background, a.color_foreground, a.color_accent),
-        a.accessories,
-        a.version,
-        f"{settings.render_base}/v1/avatars/{a.id}.svg",
-        a.created_at,
-        a.updated_at,
-    )
-    return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+    outcome = await get_avatar(GetAvatar(avatar_id=avatar_id), pool=pool)
+    match outcome:
+        case Avatar() as a:
+            etag = version_etag(a.version)
+            if none_match(if_none_match, etag):
+                return not_modified({"ETag": etag})
+            body = AvatarResponse(
+                id=a.id,
+                owner_id=a.owner_id,
+                name=a.name,
+                shape=a.shape,
+                palette=AvatarPalette(
+                    background=a.color_background, foreground=a.color_foreground, accent=a.color_accent
+                ),
+                accessories=a.accessories,
+                version=a.version,
+                render_url=render_url(settings.render_base, a.id),
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
+            return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+        case AvatarNotFound():
+            return problem(404, "Not Found", "No avatar has this id.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(read_avatar)

@@ -26,6 +26,6 @@ class MyAvatars(msgspec.Struct, frozen=True):
 
 async def list_my_avatars(cmd: ListMyAvatars, *, pool: KitPool) -> MyAvatars:
     rows = await pool.fetch(SELECT_MY_AVATARS_PAGE, cmd.owner_id, cmd.after, cmd.limit + 1)
-    page = [AvatarListing(*row) for row in rows[: cmd.limit]]
+    page = [AvatarListing(**row) for row in rows[: cmd.limit]]
     more = len(rows) > cmd.limit
     return MyAvatars(avatars=page, next_after=page[-1].id if more else None)

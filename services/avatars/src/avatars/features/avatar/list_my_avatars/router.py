@@ -7,6 +7,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from avatars.avatars import render_url
 from avatars.features.avatar.list_my_avatars.command import ListMyAvatars
 from avatars.features.avatar.list_my_avatars.handler import list_my_avatars
 from avatars.features.avatar.list_my_avatars.schema import (
@@ -34,8 +35,13 @@ async def my_avatars(
     limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_PAGE, description="Page size.")] = DEFAULT_PAGE,
 ) -> Response[MyAvatarsPage]:
     page = await list_my_avatars(ListMyAvatars(owner_id=caller.user_id, limit=limit, after=after), pool=pool)
-    base = f"{settings.render_base}/v1/avatars"
-    items = [MyAvatarItem(a.id, a.name, a.version, f"{base}/{a.id}.svg", a.updated_at) for a in page.avatars]
+    base = settings.render_base
+    items = [
+        MyAvatarItem(
+            id=a.id, name=a.name, version=a.version, render_url=render_url(base, a.id), updated_at=a.updated_at
+        )
+        for a in page.avatars
+    ]
     return Response(MyAvatarsPage(avatars=items, next_after=page.next_after))
 
 

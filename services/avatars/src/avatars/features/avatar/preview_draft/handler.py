@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import msgspec
 
+from avatars.drafts import DraftDesign
 from avatars.features.avatar.preview_draft.command import PreviewDraft
-from avatars.features.avatar.preview_draft.queries import SELECT_LIVE_DRAFT_ATTRIBUTES
-from avatars.svg import Drawing, draw, etag_of
+from avatars.features.avatar.preview_draft.queries import SELECT_LIVE_DRAFT_DESIGN
+from avatars.svg import draw, drawing_of, etag_of
 from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 
@@ -21,18 +22,8 @@ class DraftNotFound(msgspec.Struct, frozen=True):
 
 
 async def preview_draft(cmd: PreviewDraft, *, pool: KitPool) -> DraftPreview | DraftNotFound:
-    row = await pool.fetchrow(SELECT_LIVE_DRAFT_ATTRIBUTES, cmd.draft_id, cmd.owner_id, utcnow())
+    row = await pool.fetchrow(SELECT_LIVE_DRAFT_DESIGN, cmd.draft_id, cmd.owner_id, utcnow())
     if row is None:
         return DraftNotFound()
-    shape, background, foreground, accent, accessories, name = row
-    svg = draw(
-        Drawing(
-            shape=shape,
-            background=background,
-            foreground=foreground,
-            accent=accent,
-            accessories=accessories,
-            name=name,
-        )
-    )
+    svg = draw(drawing_of(DraftDesign(**row)))
     return DraftPreview(svg=svg, etag=etag_of(svg))

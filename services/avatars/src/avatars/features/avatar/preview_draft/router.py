@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import get
@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
 
 from avatars.features.avatar.preview_draft.command import PreviewDraft
-from avatars.features.avatar.preview_draft.handler import DraftNotFound, preview_draft
+from avatars.features.avatar.preview_draft.handler import DraftNotFound, DraftPreview, preview_draft
 from avatars.features.avatar.preview_draft.schema import PREVIEW_EXAMPLE, PREVIEW_MEDIA_TYPE
 from avatars.preconditions import none_match, not_modified
 from fleetkit.app import Slice
@@ -37,14 +37,18 @@ async def preview(
     pool: DbPool,
     if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
 ) -> Response[str]:
-    outcome = await preview_draft(PreviewDraft(draft_id, caller.user_id), pool=pool)
-    if isinstance(outcome, DraftNotFound):
-        return problem(404, "Not Found", "No live draft of yours has this id.")
-    headers = {"ETag": outcome.etag, "Cache-Control": CACHE_CONTROL}
-    if none_match(if_none_match, outcome.etag):
-        return not_modified(headers)
-    headers["X-Content-Type-Options"] = "nosniff"
-    return Response(outcome.svg, media_type=PREVIEW_MEDIA_TYPE, headers=headers)
+    outcome = await preview_draft(PreviewDraft(draft_id=draft_id, owner_id=caller.user_id), pool=pool)
+    match outcome:
+        case DraftPreview(svg=svg, etag=etag):
+            headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+            if none_match(if_none_match, etag):
+                return not_modified(headers)
+            headers["X-Content-Type-Options"] = "nosniff"
+            return Response(svg, media_type=PREVIEW_MEDIA_TYPE, headers=headers)
+        case DraftNotFound():
+            return problem(404, "Not Found", "No live draft of yours has this id.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(preview)

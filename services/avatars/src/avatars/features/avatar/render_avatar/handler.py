@@ -20,4 +20,4 @@ class AvatarNotFound(msgspec.Struct, frozen=True):
 
 async def render_avatar(cmd: RenderAvatar, *, pool: KitPool) -> Render | AvatarNotFound:
     row = await pool.fetchrow(SELECT_AVATAR_RENDER, cmd.avatar_id)
-    return AvatarNotFound() if row is None else Render(*row)
+    return AvatarNotFound() if row is None else Render(**row)

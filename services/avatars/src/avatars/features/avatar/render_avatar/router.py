@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 from litestar import get
@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter
 
 from avatars.features.avatar.render_avatar.command import RenderAvatar
-from avatars.features.avatar.render_avatar.handler import AvatarNotFound, render_avatar
+from avatars.features.avatar.render_avatar.handler import AvatarNotFound, Render, render_avatar
 from avatars.features.avatar.render_avatar.schema import (
     CACHE_CONTROL,
     CONTENT_SECURITY_POLICY,
@@ -43,14 +43,18 @@ async def render(
     if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
 ) -> Response[str]:
     outcome = await render_avatar(RenderAvatar(avatar_id=avatar_id), pool=pool)
-    if isinstance(outcome, AvatarNotFound):
-        return problem(404, "Not Found", "No avatar has this id.")
-    headers = {"ETag": outcome.etag, "Cache-Control": CACHE_CONTROL}
-    if none_match(if_none_match, outcome.etag):
-        return not_modified(headers)
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    return Response(outcome.svg, media_type=RENDER_MEDIA_TYPE, headers=headers)
+    match outcome:
+        case Render(svg=svg, etag=etag):
+            headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+            if none_match(if_none_match, etag):
+                return not_modified(headers)
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            headers["X-Content-Type-Options"] = "nosniff"
+            return Response(svg, media_type=RENDER_MEDIA_TYPE, headers=headers)
+        case AvatarNotFound():
+            return problem(404, "Not Found", "No avatar has this id.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(render)

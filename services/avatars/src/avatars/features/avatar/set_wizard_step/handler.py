@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from uuid import UUID
+from datetime import timedelta
+from typing import assert_never
 
 import msgspec
 
+from avatars.drafts import Draft
 from avatars.features.avatar.set_wizard_step.command import (
     SetAccessories,
     SetName,
@@ -24,29 +25,6 @@ from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 
 
-class DraftUpdated(msgspec.Struct, frozen=True):
-    id: UUID
-    shape: str | None
-    color_background: str | None
-    color_foreground: str | None
-    color_accent: str | None
-    accessories: list[str] | None
-    name: str | None
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
-
-    @property
-    def missing_steps(self) -> list[str]:
-        steps = {
-            "shape": self.shape,
-            "palette": self.color_background,
-            "accessories": self.accessories,
-            "name": self.name,
-        }
-        return [step for step, value in steps.items() if value is None]
-
-
 class DraftNotFound(msgspec.Struct, frozen=True):
     """No such draft, not the caller's, expired or already completed: all look the same."""
 
@@ -61,10 +39,12 @@ def _statement(step: SetWizardStep) -> tuple[str, tuple[str | list[str], ...]]:
             return SET_DRAFT_ACCESSORIES, (sorted(accessories),)
         case SetName(name=name):
             return SET_DRAFT_NAME, (name,)
+        case _:
+            assert_never(step.step)
 
 
-async def set_wizard_step(cmd: SetWizardStep, *, pool: KitPool, ttl_s: int) -> DraftUpdated | DraftNotFound:
+async def set_wizard_step(cmd: SetWizardStep, *, pool: KitPool, ttl_s: int) -> Draft | DraftNotFound:
     now = utcnow()
     query, values = _statement(cmd)
     row = await pool.fetchrow(query, cmd.draft_id, cmd.owner_id, now, now + timedelta(seconds=ttl_s), *values)
-    return DraftNotFound() if row is None else DraftUpdated(*row)
+    return DraftNotFound() if row is None else Draft(**row)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import assert_never
 from uuid import UUID
 
 from litestar import put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from avatars.drafts import Draft, DraftResponse, draft_response
 from avatars.features.avatar.set_wizard_step.command import (
     SetAccessories,
     SetName,
@@ -16,8 +18,6 @@ from avatars.features.avatar.set_wizard_step.command import (
 )
 from avatars.features.avatar.set_wizard_step.handler import DraftNotFound, set_wizard_step
 from avatars.features.avatar.set_wizard_step.schema import (
-    DraftPalette,
-    DraftResponse,
     SetAccessoriesRequest,
     SetNameRequest,
     SetPaletteRequest,
@@ -37,25 +37,14 @@ Step = SetShape | SetPalette | SetAccessories | SetName
 
 async def _set(step: Step, draft_id: UUID, caller_id: UUID, pool: DbPool, ttl_s: int) -> Response[DraftResponse]:
     cmd = SetWizardStep(draft_id=draft_id, owner_id=caller_id, step=step)
-    d = await set_wizard_step(cmd, pool=pool, ttl_s=ttl_s)
-    if isinstance(d, DraftNotFound):
-        return problem(404, "Not Found", "No live draft of yours has this id.")
-    palette = None
-    if d.color_background and d.color_foreground and d.color_accent:
-        palette = DraftPalette(d.color_background, d.color_foreground, d.color_accent)
-    return Response(
-        DraftResponse(
-            d.id,
-            d.shape,
-            palette,
-            d.accessories,
-            d.name,
-            d.missing_steps,
-            d.created_at,
-            d.updated_at,
-            d.expires_at,
-        )
-    )
+    outcome = await set_wizard_step(cmd, pool=pool, ttl_s=ttl_s)
+    match outcome:
+        case Draft() as draft:
+            return Response(draft_response(draft))
+        case DraftNotFound():
+            return problem(404, "Not Found", "No live draft of yours has this id.")
+        case _:
+            assert_never(outcome)
 
 
 @put(f"{PATH}/shape", summary="Wizard step: choose the shape.", tags=TAGS, responses=NOT_FOUND)
@@ -66,7 +55,7 @@ async def set_shape(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[DraftResponse]:
-    step = SetShape(data.shape)
+    step = SetShape(shape=data.shape)
     return await _set(step, draft_id, caller.user_id, pool, settings.avatars_draft_ttl_s)
 
 
@@ -78,7 +67,7 @@ async def set_palette(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[DraftResponse]:
-    step = SetPalette(data.background, data.foreground, data.accent)
+    step = SetPalette(background=data.background, foreground=data.foreground, accent=data.accent)
     return await _set(step, draft_id, caller.user_id, pool, settings.avatars_draft_ttl_s)
 
 
@@ -90,7 +79,7 @@ async def set_accessories(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[DraftResponse]:
-    step = SetAccessories(tuple(data.accessories))
+    step = SetAccessories(accessories=tuple(data.accessories))
     return await _set(step, draft_id, caller.user_id, pool, settings.avatars_draft_ttl_s)
 
 
@@ -102,7 +91,7 @@ async def set_name(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[DraftResponse]:
-    step = SetName(data.name)
+    step = SetName(name=data.name)
     return await _set(step, draft_id, caller.user_id, pool, settings.avatars_draft_ttl_s)
 
 

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 import msgspec
 
@@ -32,21 +30,3 @@ class SetAccessoriesRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class SetNameRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
-
-
-class DraftPalette(msgspec.Struct):
-    background: str
-    foreground: str
-    accent: str
-
-
-class DraftResponse(msgspec.Struct):
-    id: UUID
-    shape: str | None
-    palette: DraftPalette | None
-    accessories: list[str] | None
-    name: str | None
-    missing_steps: Annotated[list[str], msgspec.Meta(examples=[["name"]])]
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime

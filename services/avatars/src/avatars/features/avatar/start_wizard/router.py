@@ -4,37 +4,17 @@ from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from avatars.drafts import DraftResponse, draft_response
 from avatars.features.avatar.start_wizard.command import StartWizard
-from avatars.features.avatar.start_wizard.handler import DraftStarted, start_wizard
-from avatars.features.avatar.start_wizard.schema import (
-    DraftPalette,
-    DraftResponse,
-    StartWizardRequest,
-)
-from avatars.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
+from avatars.features.avatar.start_wizard.handler import start_wizard
+from avatars.features.avatar.start_wizard.schema import StartWizardRequest
 from avatars.settings import AvatarsSettings
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
+from fleetkit.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, fingerprint, idempotent
 from fleetkit.responses import Response
 
 PATH = "/v1/avatar-drafts"
-
-
-def _draft(d: DraftStarted) -> DraftResponse:
-    palette = None
-    if d.color_background and d.color_foreground and d.color_accent:
-        palette = DraftPalette(d.color_background, d.color_foreground, d.color_accent)
-    return DraftResponse(
-        d.id,
-        d.shape,
-        palette,
-        d.accessories,
-        d.name,
-        d.missing_steps,
-        d.created_at,
-        d.updated_at,
-        d.expires_at,
-    )
 
 
 @post(
@@ -61,7 +41,7 @@ async def start_draft(
 
     async def run() -> Response[DraftResponse]:
         draft = await start_wizard(cmd, pool=pool, ttl_s=settings.avatars_draft_ttl_s)
-        return Response(_draft(draft), status_code=201, headers={"Location": f"{PATH}/{draft.id}"})
+        return Response(draft_response(draft), status_code=201, headers={"Location": f"{PATH}/{draft.id}"})
 
     return await idempotent(
         pool,

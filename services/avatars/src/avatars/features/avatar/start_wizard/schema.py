@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 import msgspec
 
@@ -28,21 +26,3 @@ class StartWizardRequest(msgspec.Struct, forbid_unknown_fields=True):
         | None
     ) = None
     name: Name | None = None
-
-
-class DraftPalette(msgspec.Struct):
-    background: str
-    foreground: str
-    accent: str
-
-
-class DraftResponse(msgspec.Struct):
-    id: UUID
-    shape: str | None
-    palette: DraftPalette | None
-    accessories: list[str] | None
-    name: str | None
-    missing_steps: Annotated[list[str], msgspec.Meta(examples=[["palette", "accessories"]])]
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime

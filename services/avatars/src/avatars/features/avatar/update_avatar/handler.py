@@ -5,36 +5,18 @@ The write model and the read model (snapshot) change in one transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
 import msgspec
 
+from avatars.avatars import Avatar
+from avatars.avatars.queries import SELECT_OWNED_AVATAR_VERSION
 from avatars.features.avatar.update_avatar.command import UpdateAvatar
-from avatars.features.avatar.update_avatar.queries import (
-    SELECT_OWNED_AVATAR_VERSION,
-    UPDATE_AVATAR_IF_VERSION,
-)
-from avatars.snapshots import AvatarFacts, project
+from avatars.features.avatar.update_avatar.queries import UPDATE_AVATAR_IF_VERSION
+from avatars.snapshots import project
 from fleetkit.db import KitPool
 from fleetkit.ids import utcnow
 from fleetkit.logging import get_logger
 
 log = get_logger("avatars.update_avatar")
-
-
-class AvatarUpdated(msgspec.Struct, frozen=True):
-    id: UUID
-    owner_id: UUID
-    name: str
-    shape: str
-    color_background: str
-    color_foreground: str
-    color_accent: str
-    accessories: list[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class VersionMismatch(msgspec.Struct, frozen=True):
@@ -45,7 +27,7 @@ class AvatarNotFound(msgspec.Struct, frozen=True):
     """Missing or someone else's: the same answer, so existence does not leak."""
 
 
-async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> AvatarUpdated | VersionMismatch | AvatarNotFound:
+async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> Avatar | VersionMismatch | AvatarNotFound:
     colours = (None, None, None) if cmd.palette is None else tuple(c.upper() for c in cmd.palette)
     accessories = None if cmd.accessories is None else sorted(cmd.accessories)
     expected = None if cmd.expected_versions is None else list(cmd.expected_versions)
@@ -63,22 +45,8 @@ async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> AvatarUpdated | 
         )
         if row is None:
             current = await conn.fetchval(SELECT_OWNED_AVATAR_VERSION, cmd.avatar_id, cmd.owner_id)
-            return AvatarNotFound() if current is None else VersionMismatch(current)
-        a = AvatarUpdated(*row)
-        await project(
-            conn,
-            AvatarFacts(
-                a.id,
-                a.owner_id,
-                a.name,
-                a.shape,
-                a.color_background,
-                a.color_foreground,
-                a.color_accent,
-                a.accessories,
-                a.version,
-                a.updated_at,
-            ),
-        )
-    log.info("avatar_updated", avatar_id=str(a.id), version=a.version)
-    return a
+            return AvatarNotFound() if current is None else VersionMismatch(current_version=current)
+        avatar = Avatar(**row)
+        await project(conn, avatar)
+    log.info("avatar_updated", avatar_id=str(avatar.id), version=avatar.version)
+    return avatar

@@ -1,4 +1,8 @@
-UPDATE_AVATAR_IF_VERSION = """
+from avatars.avatars import AVATAR_COLUMNS
+
+# Composed at import from the shared column lists, never from input (hence the S608 waivers).
+
+UPDATE_AVATAR_IF_VERSION = f"""
 UPDATE avatars
 SET name = COALESCE($4, name),
     shape = COALESCE($5, shape),
@@ -9,7 +13,5 @@ SET name = COALESCE($4, name),
     version = version + 1,
     updated_at = $10
 WHERE id = $1 AND owner_id = $2 AND ($3::int[] IS NULL OR version = ANY($3::int[]))
-RETURNING id, owner_id, name, shape, color_background, color_foreground, color_accent,
-          accessories, version, created_at, updated_at
-"""
-SELECT_OWNED_AVATAR_VERSION = "SELECT version FROM avatars WHERE id = $1 AND owner_id = $2"
+RETURNING {AVATAR_COLUMNS}
+"""  # noqa: S608

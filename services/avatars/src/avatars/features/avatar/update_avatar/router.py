@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, assert_never
 from uuid import UUID
 
 import msgspec
@@ -8,6 +8,7 @@ from litestar import patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
+from avatars.avatars import Avatar, render_url
 from avatars.features.avatar.update_avatar.command import UpdateAvatar
 from avatars.features.avatar.update_avatar.handler import (
     AvatarNotFound,
@@ -68,29 +69,35 @@ async def change_avatar(
         fields = "name, shape, palette, accessories"
         errors = [FieldError("body", f"send at least one of {fields}")]
         return problem(422, "Unprocessable Content", f"Nothing to change: send {fields}.", errors=errors)
-    a = await update_avatar(cmd, pool=pool)
-    if isinstance(a, AvatarNotFound):
-        return problem(404, "Not Found", "No avatar of yours has this id.")
-    if isinstance(a, VersionMismatch):
-        return problem(
-            412,
-            "Precondition Failed",
-            "The avatar changed since you read it; read it again and retry.",
-            headers={"ETag": version_etag(a.current_version)},
-        )
-    body = UpdatedAvatarResponse(
-        a.id,
-        a.owner_id,
-        a.name,
-        a.shape,
-        UpdatedPalette(a.color_background, a.color_foreground, a.color_accent),
-        a.accessories,
-        a.version,
-        f"{settings.render_base}/v1/avatars/{a.id}.svg",
-        a.created_at,
-        a.updated_at,
-    )
-    return Response(body, headers={"ETag": version_etag(a.version)})
+    outcome = await update_avatar(cmd, pool=pool)
+    match outcome:
+        case Avatar() as a:
+            body = UpdatedAvatarResponse(
+                id=a.id,
+                owner_id=a.owner_id,
+                name=a.name,
+                shape=a.shape,
+                palette=UpdatedPalette(
+                    background=a.color_background, foreground=a.color_foreground, accent=a.color_accent
+                ),
+                accessories=a.accessories,
+                version=a.version,
+                render_url=render_url(settings.render_base, a.id),
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
+            return Response(body, headers={"ETag": version_etag(a.version)})
+        case VersionMismatch(current_version=current):
+            return problem(
+                412,
+                "Precondition Failed",
+                "The avatar changed since you read it; read it again and retry.",
+                headers={"ETag": version_etag(current)},
+            )
+        case AvatarNotFound():
+            return problem(404, "Not Found", "No avatar of yours has this id.")
+        case _:
+            assert_never(outcome)
 
 
 plugin = Slice(change_avatar)

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import msgspec
 
-from avatars.features.avatar.batch_get_avatars.command import BatchGetAvatars
-from avatars.features.avatar.batch_get_avatars.queries import SELECT_SNAPSHOTS_BY_IDS
+from avatars.features.avatar.get_avatar_snapshots.command import GetAvatarSnapshots
+from avatars.features.avatar.get_avatar_snapshots.queries import SELECT_SNAPSHOTS_BY_IDS
 from fleetkit.db import KitPool
 
 
@@ -19,8 +19,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     updated_at: datetime
 
 
-async def batch_get_avatars(cmd: BatchGetAvatars, *, pool: KitPool) -> list[Snapshot]:
+async def get_avatar_snapshots(cmd: GetAvatarSnapshots, *, pool: KitPool) -> list[Snapshot]:
     if not cmd.ids:
         return []
     rows = await pool.fetch(SELECT_SNAPSHOTS_BY_IDS, list(cmd.ids))
-    return [Snapshot(*row) for row in rows]
+    return [Snapshot(**row) for row in rows]

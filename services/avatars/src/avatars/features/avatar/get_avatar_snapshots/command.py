@@ -5,7 +5,7 @@ from uuid import UUID
 import msgspec
 
 
-class BatchGetAvatars(msgspec.Struct, frozen=True):
+class GetAvatarSnapshots(msgspec.Struct, frozen=True):
     """Distinct ids, in the caller's order."""
 
     ids: tuple[UUID, ...]

@@ -4,9 +4,10 @@ from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from avatars.features.avatar.batch_get_avatars.command import BatchGetAvatars
-from avatars.features.avatar.batch_get_avatars.handler import batch_get_avatars
-from avatars.features.avatar.batch_get_avatars.schema import (
+from avatars.avatars import render_url
+from avatars.features.avatar.get_avatar_snapshots.command import GetAvatarSnapshots
+from avatars.features.avatar.get_avatar_snapshots.handler import get_avatar_snapshots
+from avatars.features.avatar.get_avatar_snapshots.schema import (
     AvatarSnapshot,
     BatchGetAvatarsRequest,
     BatchGetAvatarsResponse,
@@ -28,14 +29,16 @@ async def batch_get(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[BatchGetAvatarsResponse]:
-    cmd = BatchGetAvatars(ids=tuple(dict.fromkeys(data.ids)))
-    snapshots = await batch_get_avatars(cmd, pool=pool)
-    base = f"{settings.render_base}/v1/avatars"
-    return Response(
-        BatchGetAvatarsResponse(
-            avatars=[AvatarSnapshot(s.id, s.owner_id, s.name, f"{base}/{s.id}.svg", s.updated_at) for s in snapshots]
+    cmd = GetAvatarSnapshots(ids=tuple(dict.fromkeys(data.ids)))
+    snapshots = await get_avatar_snapshots(cmd, pool=pool)
+    base = settings.render_base
+    avatars = [
+        AvatarSnapshot(
+            id=s.id, owner_id=s.owner_id, name=s.name, render_url=render_url(base, s.id), updated_at=s.updated_at
         )
-    )
+        for s in snapshots
+    ]
+    return Response(BatchGetAvatarsResponse(avatars=avatars))
 
 
 plugin = Slice(batch_get)

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from avatars.features.avatar.batch_get_avatars.command import BatchGetAvatars
-from avatars.features.avatar.batch_get_avatars.handler import batch_get_avatars
+from avatars.features.avatar.get_avatar_snapshots.command import GetAvatarSnapshots
+from avatars.features.avatar.get_avatar_snapshots.handler import get_avatar_snapshots
 from fleetkit.ids import new_id
 
 
 async def test_snapshots_come_back_in_the_order_asked_unknown_ids_absent(pool, alice, bob, avatar_of):
     a, b = await avatar_of(alice, "A"), await avatar_of(bob, "B")
-    snapshots = await batch_get_avatars(BatchGetAvatars((b, new_id(), a)), pool=pool)
+    snapshots = await get_avatar_snapshots(GetAvatarSnapshots(ids=(b, new_id(), a)), pool=pool)
     assert [(s.id, s.owner_id, s.name) for s in snapshots] == [(b, bob, "B"), (a, alice, "A")]
 
 
 async def test_no_ids_no_query(pool):
-    assert await batch_get_avatars(BatchGetAvatars(()), pool=pool) == []
+    assert await get_avatar_snapshots(GetAvatarSnapshots(ids=()), pool=pool) == []
 
 
 async def test_post_batch_get_returns_the_contract_fields(client, as_user, alice, bob, avatar_of):
