@@ -18,7 +18,7 @@ and ``GET /v1/me`` (identity's get_me); ``DATABASE_URL`` names the database that
 ``POST /v1/avatar-drafts/{id}/complete`` (scenario 2: avatars' complete_wizard, the same statements
 in one transaction, imported from the slice's ``queries`` module, the same drawing from
 ``avatars.svg``, the same 201 body, Location and ETag) and ``GET /v1/feed`` (scenario 3: social's
-feed page query from the read_page slice, the same body; ``BENCH_FEED_DATABASE_URL`` is social's
+feed page query from the read_feed_page slice, the same body; ``BENCH_FEED_DATABASE_URL`` is social's
 database). The fleet's source is put on ``sys.path`` for those two modules only: the SQL and the
 drawing are the work being compared, not what the framework adds.
 
@@ -65,7 +65,7 @@ from uuid_utils.compat import uuid7  # noqa: E402
 
 from avatars.features.avatar.complete_wizard.queries import COMPLETE_DRAFT, LOCK_LIVE_DRAFT  # noqa: E402
 from avatars.svg import Drawing, draw, etag_of  # noqa: E402
-from social.features.feed.read_page.queries import SELECT_FEED_PAGE_AFTER, SELECT_FEED_PAGE_FIRST  # noqa: E402
+from social.features.feed.read_feed_page.queries import SELECT_FEED_PAGE_AFTER, SELECT_FEED_PAGE_FIRST  # noqa: E402
 
 SELECT_ACCOUNT = "SELECT id, email, created_at FROM accounts WHERE id = $1"
 SELECT_AVATAR = """
