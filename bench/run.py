@@ -388,6 +388,25 @@ async def seed_posts(social: str, token: str, avatar_id: str | None, count: int)
 # the run
 
 
+def run_settings() -> dict[str, str]:
+    """What every fleet service in the run gets on top of its own database and peers' addresses
+    (``tests/standards/test_std_bench_settings.py`` starts each service's app with it)."""
+    return {
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "info",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{PORTS['sink']}",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+        "RATE_LIMIT_RPS": "1000000",
+        "RATE_LIMIT_BURST": "1000000",
+        "RATE_LIMIT_STRICT_BURST": "1000",
+        # One token for the whole run (a full run takes over an hour); identity refuses to sign
+        # tokens the services would refuse, so their accepted lifetime goes up with it.
+        "IDENTITY_ACCESS_TOKEN_TTL_S": "7200",
+        "AUTH_MAX_TOKEN_LIFETIME_S": "7200",
+        "DB_POOL_MAX_SIZE": "10",
+    }
+
+
 def _median(rows: list[dict[str, Any]], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
@@ -611,18 +630,7 @@ def main() -> int:
     scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip()}
     LOOP["name"] = args.loop
 
-    extra = {
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "info",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{PORTS['sink']}",
-        "OTEL_TRACES_SAMPLER_ARG": "0.1",
-        "RATE_LIMIT_RPS": "1000000",
-        "RATE_LIMIT_BURST": "1000000",
-        "RATE_LIMIT_STRICT_BURST": "1000",
-        "IDENTITY_ACCESS_TOKEN_TTL_S": "7200",
-        "DB_POOL_MAX_SIZE": "10",
-        **chart_granian_env(),
-    }
+    extra = {**run_settings(), **chart_granian_env()}
     extra.update(dict(item.split("=", 1) for item in args.env))
     started_at = dt.datetime.now(dt.UTC)
     report: dict[str, Any] = {
