@@ -15,7 +15,7 @@ Not a benchmark result: nothing here is compared with a peer. ``make bench`` is 
 per request, written to the table before each run); ``--feed`` drives scenario 3 (``GET /v1/feed``:
 the social app on its own migrated database, a page of 20 of 60 posts whose avatar snapshots stay
 fresh for the whole run, so avatars is never called, as in ``make bench``); ``--cprofile FILE``
-writes where the CPU goes.
+writes where the CPU goes: a table of the layers' shares (``bench/shares.py``), then the top functions.
 ``--otlp`` exports sampled spans to ``bench/sink.py`` (started here); without it tracing is off.
 """
 
@@ -309,8 +309,12 @@ async def main() -> int:
             stats = pstats.Stats(profiler, stream=out)
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumulative").print_stats(60)
-            args.cprofile.write_text(out.getvalue())
-            print(f"cProfile: {args.cprofile}")
+            sys.path.insert(0, str(ROOT / "bench"))
+            from shares import table
+
+            layers = table(stats)
+            args.cprofile.write_text(f"{layers}\n\n{out.getvalue()}")
+            print(f"{layers}\ncProfile: {args.cprofile}")
     finally:
         if sink is not None:
             sink.terminate()
