@@ -309,6 +309,7 @@ async def main() -> int:
             stats = pstats.Stats(profiler, stream=out)
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumulative").print_stats(60)
+            stats.dump_stats(args.cprofile.with_suffix(".prof"))  # for pstats, snakeviz, bench/shares.py
             sys.path.insert(0, str(ROOT / "bench"))
             from shares import table
 

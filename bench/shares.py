@@ -5,8 +5,9 @@ Each function's own time (``tottime``) goes to the layer its file belongs to: Li
 (by concern: auth, rate limit, metrics, tracing, logging, pool, middleware, responses), asyncpg,
 msgspec, the event loop, the service's own code. A C function (``{built-in method ...}``) has no
 file: msgspec's count as msgspec and socket calls as the event loop; any other (``dict.get``,
-``isinstance``, ...) is shared out to its callers' layers in proportion to the time each caller
-spent in it, so a layer's share includes the builtins it runs.
+``isinstance``, ...), and any function of the standard library outside asyncio, is shared out to
+its callers' layers in proportion to the time each caller spent in it, so a layer's share includes
+the builtins and the standard library it runs.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ OTHER = "other (stdlib)"
 def layer_of(func: Func) -> str | None:
     """The layer of ``func``, or None for a C builtin that is shared out to its callers."""
     file, _, name = func
-    text = name if file == "~" else file
+    text = name if file == "~" else f"{file}:{name}"
     for layer, marks in LAYERS:
         if any(mark in text for mark in marks):
             return layer
@@ -67,7 +68,7 @@ def shares(stats: pstats.Stats) -> dict[str, float]:
         for caller, entry in callers.items():
             weight = entry[2] / total
             layer = layer_of(caller)
-            if layer is not None or depth > 5:
+            if layer not in (None, OTHER) or depth > 8:
                 yield layer or OTHER, weight
             else:
                 for up, w in caller_layer(caller, depth + 1):
@@ -75,7 +76,7 @@ def shares(stats: pstats.Stats) -> dict[str, float]:
 
     for func, (_, _, tottime, _, callers) in raw.items():
         layer = layer_of(func)
-        if layer is not None:
+        if layer not in (None, OTHER):
             add(layer, tottime)
         elif not callers:
             add(OTHER, tottime)
@@ -137,10 +138,14 @@ def stack_shares(lines: Iterable[str], *, skip: tuple[str, ...] = ()) -> dict[st
 
 
 def main() -> None:
-    """``python bench/shares.py STACKS [SKIP ...]``: print the table of a collapsed-stacks file."""
+    """``python bench/shares.py FILE.prof`` (micro's ``--cprofile``) or ``python bench/shares.py
+    STACKS [SKIP ...]`` (py-spy's collapsed stacks): print the table."""
     import sys
 
     path, *skip = sys.argv[1:]
+    if path.endswith(".prof"):
+        print(table(pstats.Stats(path)))
+        return
     with open(path, encoding="utf-8") as f:
         found = stack_shares(f, skip=tuple(skip))
     total = sum(found.values()) or 1

@@ -1,8 +1,10 @@
-"""``make bench`` is run by hand, rarely, so nothing else notices when a service stops accepting
-the settings the harness starts it with: every service's app is built here with exactly them."""
+"""``make bench`` is run by hand, rarely, so nothing else notices when the fleet moves under it:
+every service's app is built here with exactly the settings the harness starts it with, and the
+FastAPI peer (its own environment) is checked to find every fleet module it borrows."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -11,6 +13,8 @@ from types import ModuleType
 
 import pytest
 from fleet_standards.core import REPO
+
+FLEET_PACKAGES = ("fleetkit", "identity", "avatars", "social")
 
 
 def _bench_run() -> ModuleType:
@@ -38,3 +42,40 @@ def test_every_service_starts_with_the_settings_make_bench_gives_it(service: str
         check=False,
     )
     assert built.returncode == 0, built.stderr[-2000:]
+
+
+def _fastapi_peer_borrows() -> tuple[list[str], list[str]]:
+    """The FastAPI peer's ``from <fleet package> import`` modules and its ``_FLEET_SOURCES``."""
+    tree = ast.parse((REPO / "bench" / "peers" / "fastapi" / "app.py").read_text(encoding="utf-8"))
+    borrowed = [
+        node.module
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in FLEET_PACKAGES
+    ]
+    [sources] = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_FLEET_SOURCES" for t in node.targets)
+    ]
+    return borrowed, list(sources)
+
+
+def test_the_fastapi_peer_puts_every_fleet_package_its_borrowed_modules_import_on_its_path() -> None:
+    """The peer runs in its own environment (no fleet package installed): the modules it borrows
+    from the fleet, and whatever fleet package those import, must come from its ``sys.path``."""
+    borrowed, sources = _fastapi_peer_borrows()
+    assert borrowed, "the peer borrows the fleet's SQL and drawing"
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {borrowed!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & {set(FLEET_PACKAGES)!r})))\n"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    providers = {package: folder for folder in sources for package in FLEET_PACKAGES if folder.endswith(f"/{package}/src")}
+    missing = sorted(set(imported) - set(providers))
+    assert not missing, f"bench/peers/fastapi/app.py: _FLEET_SOURCES lacks the source folder of {missing}"
+    for folder in sources:
+        assert (REPO / folder).is_dir(), folder
