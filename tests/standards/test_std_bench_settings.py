@@ -79,3 +79,12 @@ def test_the_fastapi_peer_puts_every_fleet_package_its_borrowed_modules_import_o
     assert not missing, f"bench/peers/fastapi/app.py: _FLEET_SOURCES lacks the source folder of {missing}"
     for folder in sources:
         assert (REPO / folder).is_dir(), folder
+
+
+@pytest.mark.parametrize("rps", [600.0, 1617.0, 7000.0])
+def test_scenario_2_never_runs_out_of_fresh_drafts_at_rates_seen_on_two_cores(rps: float) -> None:
+    """A first round has no measurement yet; later ones may run twice as fast as the one before."""
+    run = _bench_run()
+    for seconds in (3.0, 6.0, 8.0):
+        assert run.drafts_for(None, seconds) >= rps * seconds
+        assert run.drafts_for(rps / 2, seconds) >= rps * seconds
