@@ -27,16 +27,31 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kit: auth (token cache, verification)", ("/fleetkit/auth", "/fleetkit/jwks", "jwt", "cryptography")),
     ("kit: rate limit", ("/fleetkit/ratelimit",)),
     ("kit: metrics", ("/fleetkit/metrics", "/prometheus_client/")),
-    ("kit: tracing (kit spans, OTLP, SDK)", ("/fleetkit/telemetry", "/fleetkit/otlp", "/opentelemetry/",
-     # py-spy names opentelemetry's (namespace package) files from below the package
-     "/attributes/", "/context/", "/trace/", "/sdk/", "/propagat", "/instrumentation/")),
+    (
+        "kit: tracing (kit spans, OTLP, SDK)",
+        (
+            "/fleetkit/telemetry",
+            "/fleetkit/otlp",
+            "/opentelemetry/",
+            # py-spy names opentelemetry's (namespace package) files from below the package
+            "/attributes/",
+            "/context/",
+            "/trace/",
+            "/sdk/",
+            "/propagat",
+            "/instrumentation/",
+        ),
+    ),
     ("kit: logging (structlog, redaction)", ("/fleetkit/logging", "/structlog/")),
     ("kit: pool and admission gate", ("/fleetkit/db", "/fleetkit/gate")),
     ("kit: middleware (the rest of it)", ("/fleetkit/middleware", "/fleetkit/methods", "/fleetkit/proxies")),
     ("kit: responses, DI, other kit", ("/fleetkit/",)),
     ("asyncpg", ("asyncpg", "/protocol.c", "/record/")),
     ("Litestar (routing, DI, kwargs, exceptions, response)", ("/litestar/",)),
-    ("event loop and socket calls (asyncio; send/recv to PostgreSQL)", ("asyncio", "socket", "select", "_contextvars", "uvloop")),
+    (
+        "event loop and socket calls (asyncio; send/recv to PostgreSQL)",
+        ("asyncio", "socket", "select", "_contextvars", "uvloop"),
+    ),
     ("the service's slice code", ("/avatars/", "/social/", "/identity/")),
     ("bench/micro.py's ASGI client", ("micro.py",)),
 )
@@ -131,7 +146,7 @@ def stack_shares(lines: Iterable[str], *, skip: tuple[str, ...] = ()) -> dict[st
             if layer is not None:
                 found = layer
                 break
-        if found is None or found.startswith("event loop") and "select" in frames[-1]:
+        if found is None or (found.startswith("event loop") and "select" in frames[-1]):
             continue  # a thread asleep, or the loop waiting in epoll
         out[found] = out.get(found, 0) + int(count)
     return out

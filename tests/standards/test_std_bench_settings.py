@@ -19,7 +19,8 @@ FLEET_PACKAGES = ("fleetkit", "identity", "avatars", "social")
 
 def _bench_run() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
@@ -74,8 +75,8 @@ def test_the_fastapi_peer_puts_every_fleet_package_its_borrowed_modules_import_o
     imported = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
     ).stdout.split()
-    providers = {package: folder for folder in sources for package in FLEET_PACKAGES if folder.endswith(f"/{package}/src")}
-    missing = sorted(set(imported) - set(providers))
+    provided = {package for folder in sources for package in FLEET_PACKAGES if folder.endswith(f"/{package}/src")}
+    missing = sorted(set(imported) - provided)
     assert not missing, f"bench/peers/fastapi/app.py: _FLEET_SOURCES lacks the source folder of {missing}"
     for folder in sources:
         assert (REPO / folder).is_dir(), folder
