@@ -89,3 +89,27 @@ def test_scenario_2_never_runs_out_of_fresh_drafts_at_rates_seen_on_two_cores(rp
     for seconds in (3.0, 6.0, 8.0):
         assert run.drafts_for(None, seconds) >= rps * seconds
         assert run.drafts_for(rps / 2, seconds) >= rps * seconds
+
+
+def test_the_profile_by_layer_gives_interpreter_and_stdlib_frames_to_the_code_that_called_them() -> None:
+    spec = importlib.util.spec_from_file_location("bench_shares", REPO / "bench" / "shares.py")
+    assert spec is not None
+    assert spec.loader is not None
+    shares = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shares)
+    stacks = [
+        "_run_once (asyncio/base_events.py);__call__ (litestar/app.py);verify (fleetkit/auth.py);"
+        "PyDict_GetItem (libpython3.13.so.1.0) 3",
+        "_run_once (asyncio/base_events.py);handle (litestar/routes/http.py);__aexit__ (contextlib.py) 2",
+        "_run_once (asyncio/base_events.py);fetchrow (fleetkit/db.py);_do_execute (asyncpg/connection.py) 4",
+        "_run_once (asyncio/base_events.py);encode (fleetkit/responses.py);json_encode (msgspec/_core.so) 1",
+        "_run_once (asyncio/base_events.py);select (selectors.py);select_epoll_poll (selectmodule.c.h) 50",
+        "main (micro.py);_seed (micro.py);fetchrow (fleetkit/db.py) 9",
+    ]
+    found = shares.stack_shares(stacks, skip=("main (micro.py)",))
+    assert found == {
+        "kit: auth (token cache, verification)": 3,
+        "Litestar (routing, DI, kwargs, exceptions, response)": 2,
+        "asyncpg": 4,
+        "msgspec": 1,
+    }, "the loop asleep in epoll and the skipped start-up count for nobody"
