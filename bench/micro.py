@@ -12,7 +12,10 @@ with ``PYTHONPATH`` pointing at a patched copy) shows differences of a few micro
 
 Not a benchmark result: nothing here is compared with a peer. ``make bench`` is the measurement.
 ``--write`` drives scenario 2 instead (``POST /v1/avatar-drafts/{id}/complete``, one fresh draft
-per request, written to the table before each run); ``--cprofile FILE`` writes where the CPU goes.
+per request, written to the table before each run); ``--feed`` drives scenario 3 (``GET /v1/feed``:
+the social app on its own migrated database, a page of 20 of 60 posts whose avatar snapshots stay
+fresh for the whole run, so avatars is never called, as in ``make bench``); ``--cprofile FILE``
+writes where the CPU goes: a table of the layers' shares (``bench/shares.py``), then the top functions.
 ``--otlp`` exports sampled spans to ``bench/sink.py`` (started here); without it tracing is off.
 """
 
@@ -75,6 +78,29 @@ async def _seed(dsn: str) -> Any:
         )
         done = await complete_wizard(CompleteWizard(draft.id, owner), pool=pool)
     return owner, done.avatar.id  # type: ignore[union-attr]
+
+
+async def _seed_feed(dsn: str, owner: Any, count: int) -> None:
+    """``count`` posts by ``owner``, each with the same avatar snapshot, written by the publish
+    slice's own statement (the post and its feed entry), as scenario 3 seeds them through the API."""
+    import datetime as dt
+
+    import asyncpg
+
+    from fleetkit.ids import new_id
+    from social.features.post.publish.queries import INSERT_POST_WITH_FEED_ENTRY
+
+    avatar_id, updated = new_id(), dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        for i in range(count):
+            await conn.execute(
+                INSERT_POST_WITH_FEED_ENTRY,
+                new_id(), owner, f"bench post {i}", avatar_id, dt.datetime.now(dt.UTC),
+                "Captain Pixel", f"http://avatars.micro/v1/avatars/{avatar_id}.svg", updated,
+            )  # fmt: skip
+    finally:
+        await conn.close()
 
 
 async def _drafts(dsn: str, owner: Any, count: int) -> list[str]:
@@ -189,18 +215,34 @@ async def main() -> int:
         action="store_true",
         help="scenario 2 instead: POST /v1/avatar-drafts/{id}/complete, one fresh draft per request",
     )
+    parser.add_argument(
+        "--feed",
+        action="store_true",
+        help="scenario 3 instead: GET /v1/feed on the social app (a page of 20 of 60 posts, snapshots fresh)",
+    )
     parser.add_argument("--cprofile", type=Path, help="cProfile the measured runs; the top functions go to this file")
     args = parser.parse_args()
 
-    from avatars.app import MIGRATIONS
+    if args.write and args.feed:
+        parser.error("--write and --feed are two different scenarios: pick one")
+    from fleetkit.ids import new_id
     from fleetkit.testing import create_database, drop_database, drop_template, make_template
     from identity.tokens import KeyRing, generate_keys
 
-    template = await make_template("avatars", MIGRATIONS, f"micro_{os.getpid()}")
+    if args.feed:
+        from social.app import MIGRATIONS, create_app
+    else:
+        from avatars.app import MIGRATIONS, create_app  # type: ignore[assignment]
+    service = "social" if args.feed else "avatars"
+    template = await make_template(service, MIGRATIONS, f"micro_{os.getpid()}")
     dsn = await create_database(template)
     sink = None
     try:
-        owner, avatar_id = await _seed(dsn)
+        if args.feed:
+            owner, avatar_id = new_id(), None
+            await _seed_feed(dsn, owner, 60)
+        else:
+            owner, avatar_id = await _seed(dsn)
         keys = Path(tempfile.mkdtemp(prefix="micro-keys-"))
         generate_keys(keys)
         ring = KeyRing.from_folder(keys, issuer="fleet-identity", audience="fleet", ttl_s=3600)
@@ -216,20 +258,24 @@ async def main() -> int:
                 "LOG_LEVEL": "info",
                 "DB_POOL_MAX_SIZE": "10",
                 "OTEL_TRACES_SAMPLER_ARG": str(args.sampling),
+                # social: avatars is never reached (snapshots stay fresh past the run's length)
+                "SOCIAL_AVATARS_URL": "http://127.0.0.1:9",
+                "SOCIAL_SNAPSHOT_TTL_S": "3600",
             }
         )
         if args.otlp:
             sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "sink.py"), str(SINK_PORT)])
             os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{SINK_PORT}"
             await asyncio.sleep(0.5)
-        from avatars.app import create_app
         from fleetkit.auth import StaticKeySource
 
         app = create_app(keys_factory=lambda runtime: StaticKeySource(ring.public))
         method = "POST" if args.write else "GET"
 
         async def paths(count: int) -> str | list[str]:
-            return await _drafts(dsn, owner, count) if args.write else f"/v1/avatars/{avatar_id}"
+            if args.write:
+                return await _drafts(dsn, owner, count)
+            return "/v1/feed" if args.feed else f"/v1/avatars/{avatar_id}"
 
         profiler = None
         if args.cprofile:
@@ -263,8 +309,13 @@ async def main() -> int:
             stats = pstats.Stats(profiler, stream=out)
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumulative").print_stats(60)
-            args.cprofile.write_text(out.getvalue())
-            print(f"cProfile: {args.cprofile}")
+            stats.dump_stats(args.cprofile.with_suffix(".prof"))  # for pstats, snakeviz, bench/shares.py
+            sys.path.insert(0, str(ROOT / "bench"))
+            from shares import table
+
+            layers = table(stats)
+            args.cprofile.write_text(f"{layers}\n\n{out.getvalue()}")
+            print(f"{layers}\ncProfile: {args.cprofile}")
     finally:
         if sink is not None:
             sink.terminate()

@@ -17,7 +17,7 @@ same statements as avatars' ``complete_wizard`` slice, imported from its ``queri
 the draft's lock, the one statement that makes the avatar, COMMIT), the same drawing
 (``avatars.svg``) and the same 201 body and headers; the owner is ``BENCH_ACCOUNT_ID``.
 Scenario 3, ``GET /v1/feed`` (``BENCH_FEED_DATABASE_URL``: social's database): social's feed page
-query, imported from the ``read_page`` slice, and the same body (snapshots are fresh in the run, so
+query, imported from the ``read_feed_page`` slice, and the same body (snapshots are fresh in the run, so
 neither side calls avatars).
 """
 
@@ -35,7 +35,7 @@ from uuid_utils.compat import uuid7  # the fleet's UUID v7, at the same cost
 
 from avatars.features.avatar.complete_wizard.queries import COMPLETE_DRAFT, LOCK_LIVE_DRAFT
 from avatars.svg import Drawing, draw, etag_of
-from social.features.feed.read_page.queries import SELECT_FEED_PAGE_FIRST
+from social.features.feed.read_feed_page.queries import SELECT_FEED_PAGE_FIRST
 
 SELECT_ACCOUNT = "SELECT id, email, created_at FROM accounts WHERE id = $1"
 SELECT_AVATAR = """

@@ -18,8 +18,8 @@ and ``GET /v1/me`` (identity's get_me); ``DATABASE_URL`` names the database that
 ``POST /v1/avatar-drafts/{id}/complete`` (scenario 2: avatars' complete_wizard, the same statements
 in one transaction, imported from the slice's ``queries`` module, the same drawing from
 ``avatars.svg``, the same 201 body, Location and ETag) and ``GET /v1/feed`` (scenario 3: social's
-feed page query from the read_page slice, the same body; ``BENCH_FEED_DATABASE_URL`` is social's
-database). The fleet's source is put on ``sys.path`` for those two modules only: the SQL and the
+feed page query from the read_feed_page slice, the same body; ``BENCH_FEED_DATABASE_URL`` is social's
+database). The fleet's source is put on ``sys.path`` for those modules only: the SQL and the
 drawing are the work being compared, not what the framework adds.
 
 Run (from the workspace root): ``uv run --project bench/peers/fastapi uvicorn --app-dir bench/peers/fastapi
@@ -60,12 +60,15 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.util import get_remote_address
 
 _ROOT = Path(__file__).resolve().parents[3]
-sys.path[:0] = [str(_ROOT / "services" / "avatars" / "src"), str(_ROOT / "services" / "social" / "src")]
+#: The fleet's source folders those modules need, and what they import in turn (avatars' drawing
+#: uses the kit's text patterns); ``tests/standards/test_std_bench_settings.py`` keeps this whole.
+_FLEET_SOURCES = ("services/avatars/src", "services/social/src", "base-image/fleetkit/src")
+sys.path[:0] = [str(_ROOT / folder) for folder in _FLEET_SOURCES]
 from uuid_utils.compat import uuid7  # noqa: E402
 
 from avatars.features.avatar.complete_wizard.queries import COMPLETE_DRAFT, LOCK_LIVE_DRAFT  # noqa: E402
 from avatars.svg import Drawing, draw, etag_of  # noqa: E402
-from social.features.feed.read_page.queries import SELECT_FEED_PAGE_AFTER, SELECT_FEED_PAGE_FIRST  # noqa: E402
+from social.features.feed.read_feed_page.queries import SELECT_FEED_PAGE_AFTER, SELECT_FEED_PAGE_FIRST  # noqa: E402
 
 SELECT_ACCOUNT = "SELECT id, email, created_at FROM accounts WHERE id = $1"
 SELECT_AVATAR = """

@@ -13,7 +13,7 @@ from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
 from social.features.comment.add_comment import router as add_comment
 from social.features.comment.delete_comment import router as delete_comment
-from social.features.feed.read_page import router as read_feed_page
+from social.features.feed.read_feed_page import router as read_feed_page
 from social.features.like.like_post import router as like_post
 from social.features.like.unlike_post import router as unlike_post
 from social.features.post.delete_post import router as delete_post

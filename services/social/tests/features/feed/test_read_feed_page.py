@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
+
 from fleetkit.ids import new_id, utcnow
-from social.features.feed.read_page.command import ReadFeedPage
-from social.features.feed.read_page.handler import read_feed_page
+from social.features.feed.read_feed_page.command import ReadFeedPage
+from social.features.feed.read_feed_page.handler import read_feed_page
+from social.features.feed.read_feed_page.schema import FeedPageResponse
 from social.features.post.publish_post.command import PublishPost
 from social.features.post.publish_post.handler import publish_post
 from social.snapshots.refresher import RefreshJob
@@ -252,3 +255,17 @@ async def test_repeated_failures_open_the_breaker_and_then_no_call_reaches_avata
 
 def scrape(text):
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line[:1] != "#"}
+
+
+async def test_the_page_is_encoded_as_the_documented_response_field_for_field(
+    pool, directory, refresher, social_metrics, fake_avatars, bearer
+):
+    author = new_id()
+    await publish(pool, directory, bearer, new_id())
+    await publish(pool, directory, bearer, author, fake_avatars.add(author, "Captain Teal"))
+    page = await read(pool, directory, refresher, social_metrics, bearer, limit=1)
+    body = msgspec.json.encode(page)
+    as_documented = msgspec.json.decode(body, type=FeedPageResponse)
+    assert msgspec.json.encode(as_documented) == body, "same fields, same order, nothing more"
+    assert as_documented.items[0].avatar is not None
+    assert as_documented.next_after is not None

@@ -4,8 +4,9 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import get
+from litestar import MediaType, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from fleetkit.app import Slice
@@ -15,9 +16,9 @@ from fleetkit.problems import problem_spec
 from fleetkit.responses import Response
 from social.avatar_directory import AvatarDirectory
 from social.bearer import BearerToken
-from social.features.feed.read_page.command import ReadFeedPage
-from social.features.feed.read_page.handler import read_feed_page
-from social.features.feed.read_page.schema import FeedPageResponse
+from social.features.feed.read_feed_page.command import ReadFeedPage
+from social.features.feed.read_feed_page.handler import read_feed_page
+from social.features.feed.read_feed_page.schema import FeedPageResponse
 from social.metrics import SocialMetrics
 from social.settings import SocialSettings
 from social.snapshots.refresher import SnapshotRefresher
@@ -27,7 +28,10 @@ from social.snapshots.refresher import SnapshotRefresher
     "/v1/feed",
     tags=["feed"],
     summary="The feed, newest first, with each author's avatar; degrades, never fails, without avatars.",
-    responses={400: problem_spec("Invalid query parameter; the problem names it.")},
+    responses={
+        200: ResponseSpec(FeedPageResponse, generate_examples=False, description="Request fulfilled, document follows"),
+        400: problem_spec("Invalid query parameter; the problem names it."),
+    },
 )
 async def feed(
     *,
@@ -42,7 +46,7 @@ async def feed(
         Parameter(description="next_after of the previous page; omit for the newest posts."),
     ] = None,
     limit: Annotated[int, Parameter(ge=1, le=100, description="Posts per page.")] = 20,
-) -> Response[FeedPageResponse]:
+) -> Response[bytes]:
     page = await read_feed_page(
         ReadFeedPage(after=after, limit=limit, now=utcnow(), bearer=bearer),
         pool=pool,
@@ -51,7 +55,9 @@ async def feed(
         metrics=social_metrics,
         snapshot_ttl_s=social_settings.social_snapshot_ttl_s,
     )
-    return Response(msgspec.convert(page, FeedPageResponse, from_attributes=True))
+    # The handler's page has FeedPageResponse's fields in its order (a test holds them equal), so
+    # its JSON is the documented 200 body without building every item a second time.
+    return Response(msgspec.json.encode(page), media_type=MediaType.JSON)
 
 
 plugin = Slice(feed)
