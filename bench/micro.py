@@ -88,7 +88,7 @@ async def _seed_feed(dsn: str, owner: Any, count: int) -> None:
     import asyncpg
 
     from fleetkit.ids import new_id
-    from social.features.post.publish.queries import INSERT_POST_WITH_FEED_ENTRY
+    from social.features.post.publish_post.queries import INSERT_POST_WITH_FEED_ENTRY
 
     avatar_id, updated = new_id(), dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     conn = await asyncpg.connect(dsn, timeout=10)

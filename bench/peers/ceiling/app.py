@@ -38,9 +38,11 @@ from avatars.svg import Drawing, draw, etag_of
 from social.features.feed.read_feed_page.queries import SELECT_FEED_PAGE_FIRST
 
 SELECT_ACCOUNT = "SELECT id, email, created_at FROM accounts WHERE id = $1"
+# The fleet's GET reads the same twelve columns (draft_id too, which its answer leaves out); they
+# are read here by position, so draft_id comes last.
 SELECT_AVATAR = """
 SELECT id, owner_id, name, shape, color_background, color_foreground, color_accent,
-       accessories, version, created_at, updated_at
+       accessories, version, created_at, updated_at, draft_id
 FROM avatars
 WHERE id = $1
 """
