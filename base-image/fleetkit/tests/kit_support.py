@@ -22,6 +22,7 @@ from litestar.testing import AsyncTestClient
 from fleetkit.app import Slice
 from fleetkit.di import CurrentCaller, DbPool
 from fleetkit.ids import new_id
+from fleetkit.policy import CREDENTIALS, PUBLIC
 from fleetkit.settings import KitSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,7 +66,7 @@ class SigningKey:
 # strict (credential-like) route, one that reads the database, and a few that fail on purpose.
 
 
-@get("/v1/open", opt={"public": True}, sync_to_thread=False)
+@get("/v1/open", opt=PUBLIC.opt(), sync_to_thread=False)
 def open_route() -> dict[str, str]:
     return {"ok": "yes"}
 
@@ -75,29 +76,29 @@ def item_route(item_id: int, caller: CurrentCaller) -> dict[str, str]:
     return {"item": str(item_id), "user": str(caller.user_id)}
 
 
-@post("/v1/credentials", opt={"public": True, "rate_limit": "strict"}, sync_to_thread=False)
+@post("/v1/credentials", opt=CREDENTIALS.opt(), sync_to_thread=False)
 def strict_route() -> dict[str, str]:
     return {"ok": "yes"}
 
 
-@get("/v1/widgets/count", opt={"public": True})
+@get("/v1/widgets/count", opt=PUBLIC.opt())
 async def widgets_count(pool: DbPool) -> dict[str, int]:
     return {"count": await pool.fetchval("SELECT count(*) FROM widgets")}
 
 
-@get("/v1/slow-query", opt={"public": True})
+@get("/v1/slow-query", opt=PUBLIC.opt())
 async def slow_query(pool: DbPool) -> dict[str, int]:
     await pool.execute("SELECT pg_sleep(5)")
     return {"slept": 5}
 
 
-@get("/v1/boom", opt={"public": True}, sync_to_thread=False)
+@get("/v1/boom", opt=PUBLIC.opt(), sync_to_thread=False)
 def boom() -> dict[str, str]:
     msg = "internal detail: password=hunter2 at /srv/app/secret.py line 42"
     raise RuntimeError(msg)
 
 
-@post("/v1/echo", opt={"public": True}, sync_to_thread=False)
+@post("/v1/echo", opt=PUBLIC.opt(), sync_to_thread=False)
 def echo(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     return {"size": len(str(data))}
 

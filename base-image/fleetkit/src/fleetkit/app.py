@@ -35,6 +35,7 @@ from fleetkit.openapi import (
     document_probe_responses,
     security_components,
 )
+from fleetkit.policy import PUBLIC, policy_of, route_label
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
 from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
@@ -42,7 +43,7 @@ from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
 from fleetkit.unmatched import unmatched_aware
 
-__all__ = ["Slice", "create_service_app"]
+__all__ = ["Slice", "check_route_policies", "create_service_app"]
 
 DOCS_PATH = "/docs"
 
@@ -89,9 +90,7 @@ def create_service_app(
     # 404/405 for unknown routes are raised by Litestar's router, before any route middleware:
     # the app-level handler counts, limits and traces them (fleetkit.unmatched).
     handlers[HTTPException] = unmatched_aware(runtime, handlers[HTTPException])
-    docs = Router(
-        path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
-    )
+    docs = Router(path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt=PUBLIC.opt())
     for probe in HEALTH_ROUTES:
         document_probe_responses(probe)
     app = Litestar(
@@ -120,9 +119,17 @@ def create_service_app(
         if route.path.startswith(DOCS_PATH):
             for handler in getattr(route, "route_handlers", ()):
                 handler.after_request = _docs_errors_as_problems
+    check_route_policies(app)
     resolve_sync_dependencies_in_line(app)
     app.asgi_handler = HeadAsGet(app.asgi_handler)
     return app
+
+
+def check_route_policies(app: Litestar) -> None:
+    """Every HTTP route's ``opt`` resolves to a ``RoutePolicy``; ``RoutePolicyError`` names the first that does not."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            policy_of(handler.opt, route_label(handler.http_methods, [route.path], handler.fn))
 
 
 def _runs_in_line(dependency: Any) -> bool:

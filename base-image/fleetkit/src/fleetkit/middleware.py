@@ -7,12 +7,8 @@ RED record of a route/method is resolved once and bumped with plain integer addi
 W3C propagator only runs when the request carries trace headers. What each step costs per
 request, and what the profile showed, is in docs/performance.md.
 
-Route options (``opt`` on a Litestar route handler):
-
-- ``public=True``: no bearer token required (the service must list the route in its
-  ``PUBLIC_ROUTES``); a valid token, when sent, is still verified and attached.
-- ``rate_limit``: ``"default"``, ``"strict"`` (credential endpoints: keyed by client address) or
-  ``"off"`` (health and metrics only, which probes and scrapers call).
+Who may call a route and how it is limited is the route's ``fleetkit.policy.RoutePolicy``, read
+once per route handler.
 """
 
 from __future__ import annotations
@@ -29,6 +25,7 @@ from fleetkit.auth import AuthFailure, Caller
 from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
+from fleetkit.policy import RateClass, RoutePolicy, policy_of
 from fleetkit.problems import PROBLEM_JSON, RETRY_AFTER_S, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
@@ -142,15 +139,15 @@ _INVALID_REFUSAL: _Refusal = (
 
 
 class RouteSpec:
-    """A route handler's options, resolved once per handler, with its per-method RED records
+    """A route handler's policy, resolved once per handler, with its per-method RED records
     and span names (a handler may serve several methods)."""
 
-    __slots__ = ("public", "rate_limit", "red", "span_names", "template")
+    __slots__ = ("public", "rate", "red", "span_names", "template")
 
-    def __init__(self, template: str, public: bool, rate_limit: str) -> None:
+    def __init__(self, template: str, policy: RoutePolicy) -> None:
         self.template = template
-        self.public = public
-        self.rate_limit = rate_limit
+        self.public = policy.public
+        self.rate = policy.rate
         self.red: dict[str, RouteRed] = {}
         self.span_names: dict[str, str] = {}
 
@@ -188,12 +185,8 @@ class KitMiddleware:
         handler = scope["route_handler"]
         spec = self.specs.get(id(handler))
         if spec is None:
-            opt = handler.opt
-            spec = RouteSpec(
-                scope.get("path_template", scope["path"]),
-                bool(opt.get("public")),
-                opt.get("rate_limit", "default"),
-            )
+            template = scope.get("path_template", scope["path"])
+            spec = RouteSpec(template, policy_of(handler.opt, template))
             self.specs[id(handler)] = spec
         return spec
 
@@ -225,15 +218,15 @@ class KitMiddleware:
             verifier = rt.verifier
             if token is not None and verifier is not None and token is not _TWO_AUTHORIZATIONS:
                 caller = verifier.cached(token)
-                if caller is None and not (spec.public and spec.rate_limit == "off"):  # probes need no caller
-                    refusal = self._limit(scope, spec.rate_limit, None)
+                if caller is None and not (spec.public and spec.rate is RateClass.OFF):  # probes need no caller
+                    refusal = self._limit(scope, spec.rate, None)
                     charged = True
                     if refusal is None:
                         rt.metrics.token_verifications.inc()
                         caller = await verifier.verify(token)
             if refusal is None:
                 refusal = self._admit(scope, spec, token, caller, content_type=content_type, charged=charged)
-            if refusal is None and spec.rate_limit == "off":
+            if refusal is None and spec.rate is RateClass.OFF:
                 await self.app(scope, receive, send_wrapper)
             elif refusal is None and await self.gate.enter():
                 try:
@@ -292,15 +285,15 @@ class KitMiddleware:
         address (``charged``) before verification is charged again only to a valid token's user.
         """
         rt = self.rt
-        policy = spec.rate_limit
+        rate = spec.rate
         if isinstance(caller, Caller):
             scope["user"] = caller
-            if policy == "default" or not charged:
-                refusal = self._limit(scope, policy, caller)
+            if rate is RateClass.DEFAULT or not charged:
+                refusal = self._limit(scope, rate, caller)
                 if refusal is not None:
                     return refusal
         elif not charged:
-            refusal = self._limit(scope, policy, None)
+            refusal = self._limit(scope, rate, None)
             if refusal is not None:
                 return refusal
         if token is _TWO_AUTHORIZATIONS:
@@ -315,19 +308,19 @@ class KitMiddleware:
             return _UNSUPPORTED_MEDIA_REFUSAL
         return None
 
-    def _limit(self, scope: Any, policy: str, caller: Caller | None) -> _Refusal | None:
+    def _limit(self, scope: Any, rate: RateClass, caller: Caller | None) -> _Refusal | None:
         """Take one token: the user's on default routes with a verified caller, else the address's."""
         rt = self.rt
-        if policy == "off":
+        if rate is RateClass.OFF:
             return None
-        if policy == "strict":
+        if rate is RateClass.STRICT:
             wait = rt.strict_limiter.take(rt.clients.of(scope))
         elif caller is not None:
             wait = rt.limiter.take(caller.user_id)
         else:
             wait = rt.limiter.take("a:" + rt.clients.of(scope))
         if wait:
-            rt.metrics.rate_limited.labels(policy).inc()
+            rt.metrics.rate_limited.labels(rate.value).inc()
             return (429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
         return None
 

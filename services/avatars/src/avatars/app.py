@@ -24,7 +24,7 @@ from fleetkit.app import create_service_app
 from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
 
-__all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+__all__ = ["MIGRATIONS", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
@@ -38,11 +38,6 @@ SLICES = (
     delete_avatar.plugin,
     render_avatar.plugin,
     batch_get_avatars.plugin,
-)
-#: The render is public: the feed shows avatars in ``<img>`` tags, which cannot send a bearer
-#: token. It reveals only what the picture shows (shape, colours, accessories, the name).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {("GET", render_avatar.ROUTE_PATH)},
 )
 
 _AVATARS_PREFIX = "/v1/avatars/"
