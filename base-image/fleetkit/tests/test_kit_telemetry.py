@@ -23,7 +23,7 @@ from opentelemetry.trace.span import TraceState
 
 from fleetkit import telemetry
 from fleetkit.db import KitPool, open_pool
-from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds
+from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds, connection_class
 
 
 @pytest.fixture
@@ -45,7 +45,9 @@ async def traced_pool(
     database_url: str, provider: tuple[TracerProvider, InMemorySpanExporter]
 ) -> AsyncIterator[KitPool]:
     """The kit's own pool (``open_pool``) with a tracer: its connections are ``TracedConnection``s."""
-    pool = await open_pool(kit_settings(database_url), tracer=provider[0].get_tracer("test.db"))
+    settings = kit_settings(database_url)
+    traced = connection_class(provider[0].get_tracer("test.db"), settings.database_url)
+    pool = await open_pool(settings, connection_class=traced)
     async with pool.acquire() as conn:
         assert isinstance(conn._slot.con, TracedConnection)
         assert conn.tracer is not None
@@ -106,12 +108,11 @@ async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
     assert span.end_time is not None
 
 
-async def test_a_pool_opened_without_a_tracer_makes_no_spans(database_url: str) -> None:
+async def test_a_pool_opened_without_a_connection_class_makes_no_spans(database_url: str) -> None:
     pool = await open_pool(kit_settings(database_url))
     try:
         async with pool.acquire() as conn:
-            assert type(conn._slot.con) is TracedConnection
-        assert TracedConnection.tracer is None
+            assert type(conn._slot.con) is asyncpg.Connection
         with trace.use_span(_request_span(sampled=True), end_on_exit=True):
             assert await pool.fetchval("SELECT 3") == 3
     finally:

@@ -41,6 +41,7 @@ from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
+from fleetkit.telemetry import add_trace_ids
 from fleetkit.unmatched import unmatched_aware
 
 __all__ = ["Slice", "check_route_policies", "create_service_app"]
@@ -83,7 +84,9 @@ def create_service_app(
     debug: bool = False,
 ) -> Litestar:
     """Build a service's app. No I/O happens here: pools and keys open in the lifespan."""
-    configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, fmt=settings.log_format, processors=(add_trace_ids,)
+    )
     versions = load_migrations(migrations)
     runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
     handlers = exception_handlers()

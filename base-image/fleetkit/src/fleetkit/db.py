@@ -37,11 +37,9 @@ from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-from opentelemetry import trace
 
 from fleetkit.logging import get_logger
 from fleetkit.settings import KitSettings
-from fleetkit.telemetry import connection_class
 
 __all__ = ["EVENTS", "KitPool", "Lease", "PooledConnection", "open_pool", "warm"]
 
@@ -521,14 +519,16 @@ async def open_pool(
     *,
     observe_wait: Callable[[float], None] | None = None,
     on_event: Callable[[str], None] | None = None,
-    tracer: trace.Tracer | None = None,
+    connection_class: type[asyncpg.Connection] = asyncpg.Connection,
 ) -> KitPool:
     """The worker's pool, without requiring the database to be up.
 
     Connections open on first use (asyncpg's pool opens ``min_size`` in its constructor and
     fails when PostgreSQL is down, which would crash-loop the pod): the service is alive, not
     ready, and :func:`warm` brings the pool to ``DB_POOL_MIN_SIZE`` once the database answers.
-    With a ``tracer``, queries under a sampled request get spans (``fleetkit.telemetry``).
+    ``connection_class`` is how query spans plug in (the lifespan passes
+    ``fleetkit.telemetry.connection_class(...)``): this module knows nothing of tracing, so a
+    handler importing it does not import OpenTelemetry.
     """
 
     def connect() -> Awaitable[asyncpg.Connection]:
@@ -541,7 +541,7 @@ async def open_pool(
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "application_name": settings.service_name,
             },
-            connection_class=connection_class(tracer, settings.database_url),
+            connection_class=connection_class,
         )
 
     return KitPool(

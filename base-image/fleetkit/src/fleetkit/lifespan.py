@@ -24,7 +24,7 @@ from fleetkit.db import KitPool, open_pool, warm
 from fleetkit.jwks import JwksKeySource
 from fleetkit.logging import get_logger
 from fleetkit.runtime import Runtime
-from fleetkit.telemetry import setup_tracing, shutdown_tracing
+from fleetkit.telemetry import connection_class, setup_tracing, shutdown_tracing
 
 __all__ = ["Hook", "KeysFactory", "kit_lifespan"]
 
@@ -127,7 +127,7 @@ def kit_lifespan(
                 settings,
                 observe_wait=runtime.metrics.pool_wait.observe,
                 on_event=runtime.metrics.count_pool_event,
-                tracer=runtime.tracer,
+                connection_class=connection_class(runtime.tracer, settings.database_url),
             )
             stack.push_async_callback(_close_pool, runtime.pool, budget)
             runtime.metrics.watch_pool(lambda: runtime.pool, settings.db_pool_max_size)

@@ -17,7 +17,7 @@ import contextlib
 import os
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -46,6 +46,7 @@ __all__ = [
     "ServerSpans",
     "TracedConnection",
     "Tracing",
+    "add_trace_ids",
     "collector_ssl_context",
     "connection_class",
     "sampler",
@@ -58,6 +59,15 @@ __all__ = [
 
 #: What a query may raise that marks its span as failed (the exception itself propagates).
 _QUERY_FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+def add_trace_ids(_: object, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: attach the current span's ids so a log line joins its trace."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
 
 
 def _operation(query: str) -> str:
