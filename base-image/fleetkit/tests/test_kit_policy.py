@@ -54,7 +54,7 @@ def test_anything_but_a_route_policy_under_the_policy_key_fails():
     @get("/v1/stringly", opt={POLICY_KEY: "public"}, sync_to_thread=False)
     def stringly() -> None: ...
 
-    with pytest.raises(RoutePolicyError, match="GET /v1/stringly .*must be a fleetkit.policy.RoutePolicy"):
+    with pytest.raises(RoutePolicyError, match=r"GET /v1/stringly .*must be a fleetkit\.policy\.RoutePolicy"):
         Slice(stringly)
 
 

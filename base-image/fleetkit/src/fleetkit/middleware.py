@@ -22,13 +22,13 @@ from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from fleetkit.auth import AuthFailure, Caller
-from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
-from fleetkit.policy import RateClass, RoutePolicy, policy_of
+from fleetkit.policy import PROBE, RateClass, RoutePolicy, policy_of
 from fleetkit.problems import PROBLEM_JSON, RETRY_AFTER_S, Problem
 from fleetkit.ratelimit import retry_after
 from fleetkit.runtime import Runtime
+from fleetkit.shedding import SHED_SCOPE_KEY
 
 __all__ = ["KitMiddleware", "RouteSpec"]
 
@@ -142,12 +142,13 @@ class RouteSpec:
     """A route handler's policy, resolved once per handler, with its per-method RED records
     and span names (a handler may serve several methods)."""
 
-    __slots__ = ("public", "rate", "red", "span_names", "template")
+    __slots__ = ("probe", "public", "rate", "red", "span_names", "template")
 
     def __init__(self, template: str, policy: RoutePolicy) -> None:
         self.template = template
         self.public = policy.public
         self.rate = policy.rate
+        self.probe = policy == PROBE
         self.red: dict[str, RouteRed] = {}
         self.span_names: dict[str, str] = {}
 
@@ -170,16 +171,8 @@ class KitMiddleware:
         self.debug = runtime.settings.log_level == "debug"
         self.rt = runtime
         self.specs: dict[int, RouteSpec] = {}
-        # Twice the pool: enough for routes that wait on peers rather than the database, few
-        # enough that the pool's own queue stays short. Probes and /metrics bypass the gate.
-        # The line in front of it is bounded (ADMISSION_QUEUE_MAX, ADMISSION_QUEUE_TIMEOUT_S): when
-        # the database slows down, the excess is shed with 503 instead of piling up (gate.py).
-        settings = runtime.settings
-        self.gate = AdmissionGate(
-            2 * settings.db_pool_max_size,
-            max_waiting=settings.admission_queue_max,
-            wait_s=settings.admission_queue_timeout_s,
-        )
+        # Probes and /metrics bypass the worker's admission gate (rate class off).
+        self.gate = runtime.gate
 
     def _spec(self, scope: Any) -> RouteSpec:
         handler = scope["route_handler"]
@@ -235,18 +228,27 @@ class KitMiddleware:
                     self.gate.leave()
             elif refusal is None:
                 status = 503
+                scope[SHED_SCOPE_KEY] = True
                 await _send_problem(send, *_OVERLOADED_REFUSAL)
             else:
                 status = refusal[0]
                 await _send_problem(send, *refusal)
         finally:
             rt.in_flight -= 1
-            self._finish(spec, method, status, time.perf_counter() - started, span)
+            self._finish(scope, spec, status, time.perf_counter() - started, span)
 
-    def _finish(self, spec: RouteSpec, method: str, status: int, elapsed: float, span: _Span | None) -> None:
-        """RED metrics, the error (or debug) log line, and the span's end."""
+    def _finish(self, scope: Any, spec: RouteSpec, status: int, elapsed: float, span: _Span | None) -> None:
+        """RED metrics, the error (or debug) log line, and the span's end.
+
+        Two 5xx are not failures: a request shed at capacity (counted, logged at most once per
+        interval: fleetkit.shedding), and a probe's 503 (starting, draining or not ready, which is
+        what the probe is for).
+        """
+        method: str = scope["method"]
         (spec.red.get(method) or spec.new_red(method, self.rt)).observe(status, elapsed)
-        if status >= 500:
+        if status >= 500 and scope.get(SHED_SCOPE_KEY):
+            self.rt.shedding.shed(spec.template)
+        elif status >= 500 and not (status == 503 and spec.probe):
             log.error("request_failed", method=method, route=spec.template, status=status)
         elif self.debug:
             # One line per request at debug level (not even a call otherwise). With LOG_LEVEL=debug

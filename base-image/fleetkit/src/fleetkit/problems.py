@@ -24,6 +24,7 @@ from fleetkit.faults import CapacityExhausted, DependencyUnavailable
 from fleetkit.logging import get_logger
 from fleetkit.methods import allow_header
 from fleetkit.responses import Response
+from fleetkit.shedding import SHED_SCOPE_KEY
 
 __all__ = [
     "PROBLEM_JSON",
@@ -188,7 +189,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Probl
 
 
 def _capacity(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    log.warning("request_shed", error=type(exc).__name__, path=request.url.path)
+    request.scope[SHED_SCOPE_KEY] = True  # type: ignore[literal-required]  # counted by the kit middleware
     return problem(
         503,
         "Service Unavailable",
