@@ -105,9 +105,8 @@ async def raw(scope: Any, receive: Any, send: Any) -> None: ...
 
 def create_app() -> Litestar:
     middleware = [DefineMiddleware(KitMiddleware)] if {with_mw} else []
-    handlers = [
-        livez, readyz, startupz, metrics, register, login, me, hook, stringly, ok, loose, anything, rows, pair, ws, chat, raw
-    ]
+    handlers = [livez, readyz, startupz, metrics, register, login, me, hook, stringly, ok]
+    handlers += [loose, anything, rows, pair, ws, chat, raw]
     return Litestar(handlers, middleware=middleware)
 """
 _PLANTED_MW = "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"

@@ -38,6 +38,7 @@ from typing import Any, Self
 
 import asyncpg
 
+from fleetkit.connection import Connection
 from fleetkit.logging import get_logger
 from fleetkit.settings import KitSettings
 
@@ -67,9 +68,10 @@ class _Slot:
 class PooledConnection:
     """What ``acquire()`` lends: the connection's methods until it is given back, then an error.
 
-    Every attribute is the connection's own (``fetchrow``, ``transaction()``, ``cursor()``, ...);
-    once the lease ends, any use raises ``asyncpg.InterfaceError`` instead of running a query on
-    a connection that another request may hold by then.
+    Typed as ``fleetkit.connection.Connection``. Every attribute is the connection's own
+    (``fetchrow``, ``transaction()``, ``cursor()``, ...); once the lease ends, any use raises
+    ``asyncpg.InterfaceError`` instead of running a query on a connection that another request
+    may hold by then.
     """
 
     __slots__ = ("_pool", "_slot")
@@ -99,10 +101,10 @@ class Lease:
         self._timeout = timeout
         self._conn: PooledConnection | None = None
 
-    def __await__(self) -> Generator[Any, None, PooledConnection]:
+    def __await__(self) -> Generator[Any, None, Connection]:
         return self._pool._lend(self._timeout).__await__()
 
-    async def __aenter__(self) -> Any:  # a PooledConnection, used as an asyncpg.Connection
+    async def __aenter__(self) -> Connection:
         self._conn = await self._pool._lend(self._timeout)
         return self._conn
 
@@ -175,20 +177,23 @@ class KitPool:
 
     # -- queries: lend, run, take back; no await besides the query's in the common case --------
 
-    async def fetch(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await self._run("fetch", query, args, timeout=timeout, record_class=record_class)
+    async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self._run("fetch", query, args, timeout=timeout)
+        return rows
 
-    async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await self._run("fetchrow", query, args, timeout=timeout, record_class=record_class)
+    async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._run("fetchrow", query, args, timeout=timeout)
+        return row
 
-    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
-        return await self._run("fetchval", query, args, column=column, timeout=timeout)
+    async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
+        value: object = await self._run("fetchval", query, args, column=column, timeout=timeout)
+        return value
 
-    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+    async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
         status: str = await self._run("execute", query, args, timeout=timeout)
         return status
 
-    async def _run(self, method: str, query: str, args: tuple[Any, ...], **kwargs: Any) -> Any:
+    async def _run(self, method: str, query: str, args: tuple[object, ...], **kwargs: object) -> Any:
         slot = self._lend_idle() or await self._wait_for_slot(None)
         clean = False
         try:
@@ -207,7 +212,7 @@ class KitPool:
         """A connection within ``timeout`` (default: the acquire timeout) or ``TimeoutError``."""
         return Lease(self, timeout)
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+    async def release(self, connection: Connection, *, timeout: float | None = None) -> None:
         """Give back a connection from ``await pool.acquire()``; a second release does nothing.
 
         Like leaving ``async with pool.acquire()`` without an exception: the caller is done with

@@ -9,6 +9,7 @@ import msgspec
 
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.queries import INSERT_DRAFT
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 
@@ -42,7 +43,7 @@ async def start_wizard(cmd: StartWizard, *, pool: KitPool, ttl_s: int) -> DraftS
         (None, None, None) if cmd.palette is None else tuple(c.upper() for c in cmd.palette)
     )
     accessories = None if cmd.accessories is None else sorted(cmd.accessories)
-    row = await pool.fetchrow(
+    row = await pool.fetchrow(  # INSERT ... RETURNING: one row
         INSERT_DRAFT,
         new_id(),
         cmd.owner_id,
@@ -55,4 +56,4 @@ async def start_wizard(cmd: StartWizard, *, pool: KitPool, ttl_s: int) -> DraftS
         now,
         now + timedelta(seconds=ttl_s),
     )
-    return DraftStarted(*row)
+    return DraftStarted(*one_row(row))

@@ -63,7 +63,7 @@ async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> AvatarUpdated | 
         )
         if row is None:
             current = await conn.fetchval(SELECT_OWNED_AVATAR_VERSION, cmd.avatar_id, cmd.owner_id)
-            return AvatarNotFound() if current is None else VersionMismatch(current)
+            return VersionMismatch(current) if isinstance(current, int) else AvatarNotFound()
         a = AvatarUpdated(*row)
         await project(
             conn,

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from identity.features.session.login.command import LogIn
@@ -104,7 +105,7 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
         inserted = await conn.execute(ENSURE_THROTTLE, key, arrived)
         if inserted.endswith(" 1"):  # a new key: rows whose window is over go as new ones come
             await conn.execute(DELETE_STALE_THROTTLES, arrived - timedelta(seconds=limits.window_s), arrived)
-        row = await conn.fetchrow(SELECT_THROTTLE_FOR_UPDATE, key)
+        row = one_row(await conn.fetchrow(SELECT_THROTTLE_FOR_UPDATE, key))  # ensured above
         now = utcnow()
         prior = Attempts(row["attempts"], row["window_started_at"], row["held_until"]) if row["attempts"] else None
         state = next_attempts(prior, now, limits)

@@ -4,6 +4,7 @@ from uuid import UUID
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.queries import UNLIKE_POST
@@ -19,5 +20,5 @@ class PostNotFound(msgspec.Struct, frozen=True):
 
 
 async def unlike_post(cmd: UnlikePost, *, pool: KitPool) -> PostUnliked | PostNotFound:
-    found, like_count = await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id)
+    found, like_count = one_row(await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id))
     return PostUnliked(cmd.post_id, like_count) if found else PostNotFound()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from social.features.post.delete.command import DeletePost
 from social.features.post.delete.queries import DELETE_OWN_POST
@@ -20,7 +21,7 @@ class NotYourPost(msgspec.Struct, frozen=True):
 
 
 async def delete_post(cmd: DeletePost, *, pool: KitPool) -> PostDeleted | PostNotFound | NotYourPost:
-    author_id, deleted = await pool.fetchrow(DELETE_OWN_POST, cmd.post_id, cmd.author_id)
+    author_id, deleted = one_row(await pool.fetchrow(DELETE_OWN_POST, cmd.post_id, cmd.author_id))
     if deleted:
         return PostDeleted()
     return PostNotFound() if author_id is None else NotYourPost()
