@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from structlog.typing import FilteringBoundLogger, Processor
+from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
 __all__ = ["configure_logging", "get_logger", "is_secret_key", "redact"]
 
@@ -100,7 +100,7 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
     return {"type": type(value).__name__} | _redact_value(fields, depth + 1)
 
 
-def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact(_: object, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask secrets and PII in every key and value of the event."""
     for key, value in event_dict.items():
         if is_secret_key(key):

@@ -19,6 +19,7 @@ from litestar import Request
 from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import ExceptionHandlersMap
 
 from fleetkit.faults import CapacityExhausted, DependencyUnavailable
 from fleetkit.logging import get_logger
@@ -234,8 +235,9 @@ def _title(status: int) -> str:
     return HTTPStatus(status).phrase if known else "Error"
 
 
-def exception_handlers() -> dict[type[Exception] | int, Any]:
-    handlers: dict[type[Exception] | int, Any] = {
+def exception_handlers() -> ExceptionHandlersMap:
+    """The kit's exception handlers, by exception type (Litestar's own map type)."""
+    handlers: ExceptionHandlersMap = {
         HTTPException: _http,
         ValidationException: _validation,
         DependencyUnavailable: _dependency,

@@ -17,7 +17,7 @@ import contextlib
 import os
 import socket
 import ssl
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ from opentelemetry.sdk.trace.sampling import (
 )
 from opentelemetry.util.re import parse_env_headers
 from prometheus_client import CollectorRegistry
+from structlog.typing import EventDict
 
 from fleetkit.otlp import LoopSpanExporter, SpanExportCollector
 from fleetkit.settings import KitSettings, SettingsError
@@ -61,7 +62,7 @@ __all__ = [
 _QUERY_FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
-def add_trace_ids(_: object, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def add_trace_ids(_: object, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: attach the current span's ids so a log line joins its trace."""
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
