@@ -146,7 +146,7 @@ def resolve_sync_dependencies_in_line(app: Litestar) -> None:
     Litestar resolves the dependencies of one level of the graph (``pool``, ``settings``,
     ``caller``: all siblings) in an anyio TaskGroup, one task each, so that async providers doing
     I/O overlap. The kit's providers are synchronous attribute reads: the tasks only add a task
-    group, a task per provider and an event-loop turn, about a third of a small GET's time in
+    group, a task per provider and an event-loop turn, a large share of a small GET's time in
     Litestar (docs/performance.md). Splitting such a level into one-member levels keeps the
     order Litestar computed (members of a level never depend on each other) and makes Litestar
     take its own one-dependency path. Levels with an async provider are left as they are.

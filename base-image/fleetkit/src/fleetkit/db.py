@@ -6,13 +6,12 @@
 - **a deadline on every acquire.** asyncpg's ``pool.fetch()`` and friends acquire with no timeout,
   so an exhausted pool made requests hang instead of failing fast with 503;
 - **first come, first served.** A returned connection goes straight to the oldest waiter; asyncpg's
-  queue let a newcomer take a connection released to a waiter that had not run yet (under load some
-  requests waited 400 ms while others took 15);
+  queue let a newcomer take a connection released to a waiter that had not run yet, so under load a
+  few requests waited far longer than the rest;
 - **nothing on the loop in the common case.** Lending an idle connection and taking it back are
   plain function calls: no task, no future, no timer. Behind asyncpg's ``pool.fetchrow`` were a
   holder future, a queue, a context object, a proxy, a shielded release task and an inactivity
-  timer re-armed on every release: a fifth of the worker's time on the benchmark's GET
-  (docs/performance.md, item 12);
+  timer re-armed on every release (what that cost: docs/performance.md, item 12);
 - **the session is kept.** A connection comes back without asyncpg's reset query (one more round
   trip per request); no pooled query creates session state, and ``tests/standards`` checks it.
 
@@ -528,9 +527,9 @@ async def open_pool(
 ) -> KitPool:
     """The worker's pool, without requiring the database to be up.
 
-    Connections open on first use (asyncpg's pool opens ``min_size`` in its constructor and
-    fails when PostgreSQL is down, which would crash-loop the pod): the service is alive, not
-    ready, and :func:`warm` brings the pool to ``DB_POOL_MIN_SIZE`` once the database answers.
+    Connections open on first use, so a worker starts while PostgreSQL is down instead of
+    crash-looping: the service is alive, not ready, and :func:`warm` brings the pool to
+    ``DB_POOL_MIN_SIZE`` once the database answers.
     ``connection_class`` is how query spans plug in (the lifespan passes
     ``fleetkit.telemetry.connection_class(...)``): this module knows nothing of tracing, so a
     handler importing it does not import OpenTelemetry.

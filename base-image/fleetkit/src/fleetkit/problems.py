@@ -8,7 +8,6 @@ validation (4xx naming the fields), dependency faults (503 with Retry-After) and
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -42,7 +41,7 @@ PROBLEM_JSON = "application/problem+json"
 log = get_logger("fleetkit.problems")
 
 #: Faults that mean "a dependency is unavailable right now": the client should retry later.
-DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
+DEPENDENCY_FAULTS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
@@ -51,12 +50,11 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.OperatorInterventionError,
     asyncpg.ConnectionFailureError,
-    # asyncpg's pool raises this from connection bookkeeping when a backend dies mid-request
+    # asyncpg raises this from its connection's bookkeeping when a backend dies mid-request
     # (seen under pg_terminate_backend in tests/reliability): the database, not the request.
     asyncpg.InternalClientError,
     ConnectionError,
     TimeoutError,
-    asyncio.CancelledError,
 )
 RETRY_AFTER_S = "2"
 #: Request headers that make a request conditional: a route that requires one answers 428 without it.
@@ -246,8 +244,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         Exception: _internal,
     }
     for fault in DEPENDENCY_FAULTS:
-        if issubclass(fault, Exception):
-            handlers[fault] = _dependency
+        handlers[fault] = _dependency
     for fault in UNSTORABLE_TEXT:
         handlers[fault] = _unstorable
     return handlers

@@ -109,8 +109,8 @@ class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
 
     It replaces ``opentelemetry-instrumentation-asyncpg``, which parses the statement and builds
     the span's attributes for every query before asking whether anything records, and adds a
-    wrapt layer to each call; on the benchmark's one-query GET that was about a tenth of the
-    request (docs/performance.md). Here an unsampled request pays one context lookup per query.
+    wrapt layer to each call, a noticeable share of the benchmark's one-query GET
+    (docs/performance.md). Here an unsampled request pays one context lookup per query.
     Spans carry ``db.system`` / ``db.system.name``, ``db.namespace``, ``server.address``,
     ``server.port`` and the statement (``db.query.text``:
     parameters are never recorded); their parent is the current span. Cursors are not traced.

@@ -12,11 +12,11 @@ from a fixed set, so neither can grow the metrics' cardinality.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar import Response as LitestarResponse
-from litestar.types import ExceptionHandler
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -32,7 +32,7 @@ _METHODS: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DE
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
 
-Handler = ExceptionHandler[Any]
+Handler = Callable[[Request[Any, Any, Any], Any], LitestarResponse[Any]]
 
 
 def unmatched_aware(runtime: Runtime, routed: Handler) -> Handler:
