@@ -16,17 +16,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import msgspec
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from fleetkit import refusals
 from fleetkit.auth import AuthFailure, Caller
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
 from fleetkit.policy import PROBE, RateClass, RoutePolicy, policy_of
-from fleetkit.problems import PROBLEM_JSON, RETRY_AFTER_S, Problem
 from fleetkit.ratelimit import retry_after
+from fleetkit.refusals import Refusal
 from fleetkit.runtime import Runtime
 from fleetkit.shedding import SHED_SCOPE_KEY
 
@@ -35,62 +35,12 @@ __all__ = ["KitMiddleware", "RouteSpec"]
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
-_PROBLEM_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", PROBLEM_JSON.encode()),)
-_UNAUTHORIZED = msgspec.json.encode(
-    Problem(title="Unauthorized", status=401, detail="A valid bearer access token is required.")
-)
-_KEYS_UNAVAILABLE = msgspec.json.encode(
-    Problem(
-        title="Service Unavailable",
-        status=503,
-        detail="Token keys are not available yet; retry later.",
-    )
-)
-_RATE_LIMITED = msgspec.json.encode(
-    Problem(
-        title="Too Many Requests",
-        status=429,
-        detail="Rate limit exceeded; retry after the given delay.",
-    )
-)
-
-
 #: The request's span and the token that detaches it from the context.
 _Span = tuple[trace.Span, object]
-#: A refusal: status, problem+json body, extra headers.
-_Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
-_KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
 #: Every request body in the fleet is JSON; Litestar would parse JSON sent under any media type.
 _BODY_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
-_OVERLOADED_REFUSAL: _Refusal = (
-    503,
-    msgspec.json.encode(
-        Problem(title="Service Unavailable", status=503, detail="The service is overloaded; retry later.")
-    ),
-    ((b"retry-after", RETRY_AFTER_S.encode()),),
-)
-_UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
-    415,
-    msgspec.json.encode(
-        Problem(title="Unsupported Media Type", status=415, detail="Send the request body as application/json.")
-    ),
-    (),
-)
-
-
 #: What ``_scan_headers`` returns as the token when the request has two Authorization headers.
 _TWO_AUTHORIZATIONS = "two Authorization headers"
-_TWO_AUTHORIZATIONS_REFUSAL: _Refusal = (
-    400,
-    msgspec.json.encode(
-        Problem(
-            title="Bad Request",
-            status=400,
-            detail="Authorization: send exactly one Authorization header.",
-        )
-    ),
-    (),
-)
 
 
 def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
@@ -130,14 +80,6 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
-_MISSING_REFUSAL: _Refusal = (401, _UNAUTHORIZED, ((b"www-authenticate", b'Bearer realm="fleet"'),))
-_INVALID_REFUSAL: _Refusal = (
-    401,
-    _UNAUTHORIZED,
-    ((b"www-authenticate", b'Bearer realm="fleet", error="invalid_token"'),),
-)
-
-
 class RouteSpec:
     """A route handler's policy, resolved once per handler, with its per-method RED records
     and span names (a handler may serve several methods)."""
@@ -155,12 +97,6 @@ class RouteSpec:
     def new_red(self, method: str, runtime: Runtime) -> RouteRed:
         red = self.red[method] = runtime.metrics.route(self.template, method)
         return red
-
-
-async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    headers = [*_PROBLEM_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class KitMiddleware:
@@ -229,10 +165,10 @@ class KitMiddleware:
             elif refusal is None:
                 status = 503
                 scope[SHED_SCOPE_KEY] = True
-                await _send_problem(send, *_OVERLOADED_REFUSAL)
+                await refusals.send_problem(send, *refusals.OVERLOADED)
             else:
                 status = refusal[0]
-                await _send_problem(send, *refusal)
+                await refusals.send_problem(send, *refusal)
         finally:
             rt.in_flight -= 1
             self._finish(scope, spec, status, time.perf_counter() - started, span)
@@ -278,7 +214,7 @@ class KitMiddleware:
         *,
         content_type: bytes | None,
         charged: bool,
-    ) -> _Refusal | None:
+    ) -> Refusal | None:
         """Rate-limit, authenticate and check the body's media type: None to proceed, else the problem.
 
         Every request spends a token of the limiter before it can be refused for anything else,
@@ -299,18 +235,18 @@ class KitMiddleware:
             if refusal is not None:
                 return refusal
         if token is _TWO_AUTHORIZATIONS:
-            return _TWO_AUTHORIZATIONS_REFUSAL
+            return refusals.TWO_AUTHORIZATIONS
         if not spec.public and not isinstance(caller, Caller):
             reason = caller if caller is not None else AuthFailure.MISSING
             rt.metrics.auth_failures.labels(reason.value).inc()
             if reason is AuthFailure.KEYS_UNAVAILABLE:
-                return _KEYS_UNAVAILABLE_REFUSAL
-            return _MISSING_REFUSAL if reason is AuthFailure.MISSING else _INVALID_REFUSAL
+                return refusals.KEYS_UNAVAILABLE
+            return refusals.MISSING if reason is AuthFailure.MISSING else refusals.INVALID
         if content_type is not None and scope["method"] in _BODY_METHODS and not _is_json(content_type):
-            return _UNSUPPORTED_MEDIA_REFUSAL
+            return refusals.UNSUPPORTED_MEDIA
         return None
 
-    def _limit(self, scope: Any, rate: RateClass, caller: Caller | None) -> _Refusal | None:
+    def _limit(self, scope: Any, rate: RateClass, caller: Caller | None) -> Refusal | None:
         """Take one token: the user's on default routes with a verified caller, else the address's."""
         rt = self.rt
         if rate is RateClass.OFF:
@@ -323,7 +259,7 @@ class KitMiddleware:
             wait = rt.limiter.take("a:" + rt.clients.of(scope))
         if wait:
             rt.metrics.rate_limited.labels(rate.value).inc()
-            return (429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
+            return refusals.rate_limited(retry_after(wait))
         return None
 
 
