@@ -21,9 +21,10 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, TraceIdRatioBased
 from opentelemetry.trace.span import TraceState
 
-from fleetkit import telemetry
+from fleetkit import query_spans, telemetry
 from fleetkit.db import KitPool, open_pool
-from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds, connection_class
+from fleetkit.query_spans import TracedConnection, connection_class
+from fleetkit.telemetry import ServerSpans, _StagedIds
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ async def test_a_pool_opened_without_a_connection_class_makes_no_spans(database_
 
 
 def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None:
-    attributes = telemetry._database_attributes("postgresql://app:s3cret@db.example:6432/shop?sslmode=require")
+    attributes = query_spans._database_attributes("postgresql://app:s3cret@db.example:6432/shop?sslmode=require")
     assert attributes == {
         "db.system": "postgresql",
         "db.system.name": "postgresql",

@@ -531,7 +531,7 @@ async def open_pool(
     crash-looping: the service is alive, not ready, and :func:`warm` brings the pool to
     ``DB_POOL_MIN_SIZE`` once the database answers.
     ``connection_class`` is how query spans plug in (the lifespan passes
-    ``fleetkit.telemetry.connection_class(...)``): this module knows nothing of tracing, so a
+    ``fleetkit.query_spans.connection_class(...)``): this module knows nothing of tracing, so a
     handler importing it does not import OpenTelemetry.
     """
 

@@ -23,8 +23,9 @@ from fleetkit.auth import KeySource, TokenVerifier
 from fleetkit.db import KitPool, open_pool, warm
 from fleetkit.jwks import JwksKeySource
 from fleetkit.logging import get_logger
+from fleetkit.query_spans import connection_class
 from fleetkit.runtime import Runtime
-from fleetkit.telemetry import connection_class, setup_tracing, shutdown_tracing
+from fleetkit.telemetry import setup_tracing, shutdown_tracing
 
 __all__ = ["Hook", "KeysFactory", "kit_lifespan"]
 
