@@ -1,5 +1,5 @@
-"""Every route is behind the kit middleware, rate limited, and authenticated unless it is on
-the service's ``PUBLIC_ROUTES``; responses are msgspec Structs, never dataclasses.
+"""Every route is behind the kit middleware and resolves to a sound ``RoutePolicy`` (declared on
+the route; authenticated unless it says otherwise); responses are msgspec Structs, never dataclasses.
 
 Each service's ``create_app()`` is called in a fresh interpreter with throwaway settings; it
 must not connect to anything while the app is built.
@@ -48,39 +48,42 @@ def test_every_route_is_guarded(service: str, tmp_path: Path) -> None:
 
 def test_every_service_has_an_app_factory() -> None:
     missing = [p.name for p in service_packages() if not (p / "app.py").is_file()]
-    assert not missing, f"services without app.py (create_app, PUBLIC_ROUTES): {missing}"
+    assert not missing, f"services without app.py (create_app): {missing}"
 
 
 _PLANTED_APP = """
-from types import MappingProxyType
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from litestar import Litestar, WebSocket, asgi, get, post, websocket, websocket_listener
 from litestar.middleware import DefineMiddleware
 
+from fleetkit.policy import CREDENTIALS, POLICY_KEY, PROBE, PUBLIC, RateClass, RoutePolicy, Access
 from {pkg}.mw import KitMiddleware
 
-PUBLIC_ROUTES = frozenset({{("POST", "/v1/register"), ("GET", "/v1/stale")}})
-KIT = MappingProxyType({{"public": True, "rate_limit": "off"}})
+PUBLIC_ROUTES = frozenset({{("POST", "/v1/register")}})
 
 @dataclass
 class Out:
     id: int
 
-@get("/livez", opt=dict(KIT), sync_to_thread=False)
+@get("/livez", opt=PROBE.opt(), sync_to_thread=False)
 def livez() -> None: ...
-@get("/readyz", opt=dict(KIT), sync_to_thread=False)
+@get("/readyz", opt=PROBE.opt(), sync_to_thread=False)
 def readyz() -> None: ...
-@get("/startupz", opt=dict(KIT), sync_to_thread=False)
+@get("/startupz", opt=PROBE.opt(), sync_to_thread=False)
 def startupz() -> None: ...
-@get("/metrics", opt={{"public": True}}, sync_to_thread=False)
+@get("/metrics", opt=PUBLIC.opt(), sync_to_thread=False)
 def metrics() -> None: ...
-@post("/v1/register", sync_to_thread=False)
+@post("/v1/register", opt=CREDENTIALS.opt(), sync_to_thread=False)
 def register() -> None: ...
-@post("/v1/login", opt={{"public": True}}, sync_to_thread=False)
+@post("/v1/login", opt={{"public": True, "rate_limit": "strict"}}, sync_to_thread=False)
 def login() -> None: ...
-@get("/v1/me", opt={{"rate_limit": "off"}}, sync_to_thread=False)
+@get("/v1/me", opt=RoutePolicy(Access.AUTHENTICATED, RateClass.OFF).opt(), sync_to_thread=False)
 def me() -> Out: ...
+@get("/v1/hook", opt=PROBE.opt(), sync_to_thread=False)
+def hook() -> None: ...
+@get("/v1/stringly", opt={{POLICY_KEY: "public"}}, sync_to_thread=False)
+def stringly() -> None: ...
 @get("/v1/ok", sync_to_thread=False)
 def ok() -> None: ...
 @get("/v1/loose", sync_to_thread=False)
@@ -102,7 +105,8 @@ async def raw(scope: Any, receive: Any, send: Any) -> None: ...
 
 def create_app() -> Litestar:
     middleware = [DefineMiddleware(KitMiddleware)] if {with_mw} else []
-    handlers = [livez, readyz, startupz, metrics, register, login, me, ok, loose, anything, rows, pair, ws, chat, raw]
+    handlers = [livez, readyz, startupz, metrics, register, login, me, hook, stringly, ok]
+    handlers += [loose, anything, rows, pair, ws, chat, raw]
     return Litestar(handlers, middleware=middleware)
 """
 _PLANTED_MW = "class KitMiddleware:\n    def __init__(self, app: object) -> None:\n        self.app = app\n"
@@ -123,16 +127,23 @@ def test_route_check_catches_planted_violations(plant: Plant, tmp_path: Path) ->
     report = inspect_app("plantapp.app", {}, extra_path=src)
     messages = sorted(v.message for v in check_app_routes(report, kit_middleware="plantapp.mw.KitMiddleware"))
     expected = [
-        "GET /metrics (plantapp.app.metrics): kit probe must have opt public=True, rate_limit='off'",
+        "GET /metrics (plantapp.app.metrics): kit probe must be PROBE (public, rate class off),"
+        " got {'access': 'public', 'rate': 'default'}",
         "GET /v1/anything (plantapp.app.anything) responds with typing.Any; use msgspec.Struct",
         "GET /v1/loose (plantapp.app.loose) responds with builtins.dict[...], typing.Any; use msgspec.Struct",
         "GET /v1/me (plantapp.app.me) responds with plantapp.app.Out; use msgspec.Struct",
-        "GET /v1/me (plantapp.app.me): rate limiting is off (only the kit's probes may turn it off)",
+        "GET /v1/me (plantapp.app.me): rate class off (only the kit's probes may turn it off),"
+        " got {'access': 'authenticated', 'rate': 'off'}",
+        "GET /v1/hook (plantapp.app.hook): rate class off (only the kit's probes may turn it off),"
+        " got {'access': 'public', 'rate': 'off'}",
+        "GET /v1/stringly (plantapp.app.stringly): no RoutePolicy: route GET /v1/stringly (plantapp.app.stringly):"
+        " opt['fleetkit.policy'] must be a fleetkit.policy.RoutePolicy, got 'public'",
         "GET /v1/pair (plantapp.app.pair) responds with plantapp.app.Pair; use msgspec.Struct",
         "GET /v1/rows (plantapp.app.rows) responds with builtins.dict; use msgspec.Struct",
-        "POST /v1/login (plantapp.app.login): opt public=True but not on PUBLIC_ROUTES",
-        "POST /v1/register (plantapp.app.register): on PUBLIC_ROUTES but opt public is None",
-        "PUBLIC_ROUTES entry ('GET', '/v1/stale') matches no route",
+        "POST /v1/login (plantapp.app.login): no RoutePolicy: route POST /v1/login (plantapp.app.login):"
+        " opt keys ['public', 'rate_limit'] are not read any more; declare the route's policy with"
+        " fleetkit.policy (e.g. opt=PUBLIC.opt())",
+        "PUBLIC_ROUTES repeats what routes declare: declare each route's policy on the route (fleetkit.policy)",
         "WebsocketListenerRouteHandler /v1/chat (litestar.handlers.websocket_handlers._utils.?): " + _HTTP_ONLY,
         "WebsocketRouteHandler /v1/ws (plantapp.app.ws): " + _HTTP_ONLY,
         "ASGIRouteHandler /v1/raw (plantapp.app.raw): " + _HTTP_ONLY,

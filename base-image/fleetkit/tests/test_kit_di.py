@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from fleetkit.app import Slice, create_service_app
 from fleetkit.auth import StaticKeySource
 from fleetkit.di import CurrentRuntime, DbPool
+from fleetkit.policy import PUBLIC
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
 
@@ -35,7 +36,7 @@ async def _async_task_b() -> object:
     return asyncio.current_task()
 
 
-@get("/v1/where", opt={"public": True})
+@get("/v1/where", opt=PUBLIC.opt())
 async def where(
     task_a: NamedDependency[object],
     task_b: NamedDependency[object],
@@ -53,7 +54,7 @@ async def where(
     }
 
 
-@get("/v1/where-async", opt={"public": True})
+@get("/v1/where-async", opt=PUBLIC.opt())
 async def where_async(async_a: NamedDependency[object], async_b: NamedDependency[object]) -> dict[str, bool]:
     return {"distinct_tasks": async_a is not async_b}
 

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from litestar import Litestar
+from kit_support import serving_concurrently
 
 POOL_SIZE = 2  # the gate lets 2 x POOL_SIZE requests in
 QUEUE_MAX = 8
@@ -71,39 +71,6 @@ class SlowRelay:
             for task in list(self.tasks):
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
-
-
-@asynccontextmanager
-async def serving_concurrently(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on this loop, lifespan included, with a client whose requests really overlap.
-
-    Litestar's test client runs the app on a thread of its own and blocks on each request, so
-    requests sent together are served one after the other; httpx's ASGI transport awaits the
-    app on the caller's loop, as a server would.
-    """
-    started, stopping = asyncio.Event(), asyncio.Event()
-    messages = iter(({"type": "lifespan.startup"},))
-
-    async def receive() -> dict[str, str]:
-        message = next(messages, None)
-        if message is not None:
-            return message
-        await stopping.wait()
-        return {"type": "lifespan.shutdown"}
-
-    async def send(message: dict[str, str]) -> None:
-        if message["type"].startswith("lifespan.startup"):
-            started.set()
-
-    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
-    await asyncio.wait_for(started.wait(), 30)
-    try:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.2", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://fleet.test", timeout=30) as client:
-            yield client
-    finally:
-        stopping.set()
-        await asyncio.wait_for(lifespan, 30)
 
 
 async def _timed(client: httpx.AsyncClient, path: str) -> tuple[int, float, httpx.Response]:

@@ -131,3 +131,11 @@ async def test_a_413_tells_the_client_the_connection_closes(make_app, unreachabl
         big = await client.post("/v1/echo", json={"x": "a" * 4096})
     assert_problem(big, 413)
     assert big.headers["connection"] == "close"
+
+
+def test_every_dependency_fault_is_an_exception_the_kit_answers_503():
+    """A fault listed but never handled (a BaseException such as CancelledError) is dead weight."""
+    from fleetkit.problems import DEPENDENCY_FAULTS, exception_handlers
+
+    handlers = exception_handlers()
+    assert [f for f in DEPENDENCY_FAULTS if not issubclass(f, Exception) or f not in handlers] == []

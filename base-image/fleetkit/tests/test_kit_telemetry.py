@@ -21,9 +21,10 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, TraceIdRatioBased
 from opentelemetry.trace.span import TraceState
 
-from fleetkit import telemetry
+from fleetkit import query_spans, telemetry
 from fleetkit.db import KitPool, open_pool
-from fleetkit.telemetry import ServerSpans, TracedConnection, _StagedIds
+from fleetkit.query_spans import TracedConnection, connection_class
+from fleetkit.telemetry import ServerSpans, _StagedIds
 
 
 @pytest.fixture
@@ -45,7 +46,9 @@ async def traced_pool(
     database_url: str, provider: tuple[TracerProvider, InMemorySpanExporter]
 ) -> AsyncIterator[KitPool]:
     """The kit's own pool (``open_pool``) with a tracer: its connections are ``TracedConnection``s."""
-    pool = await open_pool(kit_settings(database_url), tracer=provider[0].get_tracer("test.db"))
+    settings = kit_settings(database_url)
+    traced = connection_class(provider[0].get_tracer("test.db"), settings.database_url)
+    pool = await open_pool(settings, connection_class=traced)
     async with pool.acquire() as conn:
         assert isinstance(conn._slot.con, TracedConnection)
         assert conn.tracer is not None
@@ -106,12 +109,11 @@ async def test_a_failing_query_ends_its_span_with_error_status_and_reraises(
     assert span.end_time is not None
 
 
-async def test_a_pool_opened_without_a_tracer_makes_no_spans(database_url: str) -> None:
+async def test_a_pool_opened_without_a_connection_class_makes_no_spans(database_url: str) -> None:
     pool = await open_pool(kit_settings(database_url))
     try:
         async with pool.acquire() as conn:
-            assert type(conn._slot.con) is TracedConnection
-        assert TracedConnection.tracer is None
+            assert type(conn._slot.con) is asyncpg.Connection
         with trace.use_span(_request_span(sampled=True), end_on_exit=True):
             assert await pool.fetchval("SELECT 3") == 3
     finally:
@@ -119,7 +121,7 @@ async def test_a_pool_opened_without_a_tracer_makes_no_spans(database_url: str) 
 
 
 def test_database_attributes_come_from_the_dsn_without_its_credentials() -> None:
-    attributes = telemetry._database_attributes("postgresql://app:s3cret@db.example:6432/shop?sslmode=require")
+    attributes = query_spans._database_attributes("postgresql://app:s3cret@db.example:6432/shop?sslmode=require")
     assert attributes == {
         "db.system": "postgresql",
         "db.system.name": "postgresql",

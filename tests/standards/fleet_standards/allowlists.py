@@ -35,6 +35,16 @@ JSON_CODECS: MappingProxyType[str, str] = MappingProxyType({})
 #: Modules that may define module-level mutable containers.
 MODULE_STATE: MappingProxyType[str, str] = MappingProxyType({})
 
+#: Public kit functions (``module:function``) whose return annotation may mention ``Any``.
+ANY_RETURNS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "fleetkit.problems:problem": "Response[Any]: a problem is what a router returns for an expected failure, "
+        "whatever the route's success type (the one its OpenAPI document shows).",
+        "fleetkit.idempotency:idempotent": "Response[Any]: it replays the response of the route it wraps, "
+        "whatever that route answers.",
+    }
+)
+
 #: Every allow-list by the rule it relaxes (for the stale-entry test and docs/standards.md).
 ALL: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
     {

@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from fleetkit.policy import RoutePolicyError, policy_of, route_label
+
 #: Response types that are not a contract: the body's shape is whatever the code put in it.
 _LOOSE = frozenset({dict, list, set, frozenset, tuple, object, typing.Any, collections.abc.Mapping})
 
@@ -59,6 +61,10 @@ def _loose_returns(annotation: Any, seen: set[int] | None = None) -> list[str]:
     return found
 
 
+#: Module-level lists that would repeat what routes declare (their RoutePolicy): none may exist.
+_PARALLEL_LISTS = ("PUBLIC_ROUTES",)
+
+
 def _middleware_names(app: Any) -> list[list[str]]:
     names = []
     for item in app.middleware:
@@ -72,9 +78,7 @@ def inspect(module_name: str) -> dict[str, Any]:
     module = importlib.import_module(module_name)
     report: dict[str, Any] = {"file": getattr(module, "__file__", ""), "routes": [], "other_routes": []}
     app = module.create_app()
-    public = getattr(module, "PUBLIC_ROUTES", None)
-    report["public_routes_type"] = type(public).__name__
-    report["public_routes"] = [list(p) for p in public] if isinstance(public, frozenset | set | tuple | list) else None
+    report["parallel_lists"] = sorted(name for name in _PARALLEL_LISTS if hasattr(module, name))
     report["middleware"] = _middleware_names(app)
     for route in app.routes:
         single = getattr(route, "route_handler", None)  # WebSocket and ASGI routes carry one handler
@@ -91,13 +95,19 @@ def inspect(module_name: str) -> dict[str, Any]:
                 returns = handler.parsed_fn_signature.return_type.annotation
             except Exception:  # noqa: BLE001 - a diagnostic script: report, never crash
                 returns = None
+            try:
+                resolved = policy_of(handler.opt, route_label(handler.http_methods, [route.path], handler.fn))
+                policy: dict[str, str] | None = {"access": resolved.access.value, "rate": resolved.rate.value}
+                policy_error = None
+            except RoutePolicyError as exc:
+                policy, policy_error = None, str(exc)
             report["routes"].append(
                 {
                     "path": route.path,
                     "path_format": getattr(route, "path_format", route.path),
                     "methods": sorted(handler.http_methods),
-                    "public": handler.opt.get("public"),
-                    "rate_limit": handler.opt.get("rate_limit"),
+                    "policy": policy,
+                    "policy_error": policy_error,
                     "handler": where,
                     "loose_returns": _loose_returns(returns),
                 }

@@ -1,5 +1,6 @@
-"""Route inspection: every route is behind the kit middleware, rate limited, and authenticated
-unless it is on the service's explicit ``PUBLIC_ROUTES`` list."""
+"""Route inspection: every route is behind the kit middleware, and its ``fleetkit.policy.RoutePolicy``
+(read from the built app: the route's own declaration, nothing else) is sound: the rate class is
+off only on the kit's probes, which are exactly ``PROBE``, and no route carries untyped keys."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
@@ -17,8 +19,8 @@ from .core import Violation
 KIT_MIDDLEWARE = "fleetkit.middleware.KitMiddleware"
 #: Routes the kit mounts on every service: public, and exempt from rate limiting (probes).
 KIT_PUBLIC_PATHS: frozenset[str] = frozenset({"/livez", "/readyz", "/startupz", "/metrics"})
-#: Litestar's own OpenAPI routes, which the kit mounts public (still rate limited) on every service.
-KIT_DOCS_PREFIX = "/docs"
+#: What the kit's probes declare (``fleetkit.policy.PROBE``), as the inspection reports it.
+_PROBE: Mapping[str, str] = MappingProxyType({"access": "public", "rate": "off"})
 _SCRIPT = Path(__file__).with_name("inspect_app.py")
 
 
@@ -46,9 +48,8 @@ def check_app_routes(
     if "error" in report:
         flag(f"create_app() failed:\n{report['error']}")
         return found
-    if report["public_routes_type"] != "frozenset" or report["public_routes"] is None:
-        flag(f"PUBLIC_ROUTES must be a frozenset of (METHOD, path), got {report['public_routes_type']}")
-    public = {tuple(p) for p in report["public_routes"] or []}
+    for name in report["parallel_lists"]:
+        flag(f"{name} repeats what routes declare: declare each route's policy on the route (fleetkit.policy)")
     if not any(kit_middleware in mro for mro in report["middleware"]):
         flag(f"{kit_middleware} is not in the app's middleware stack")
     for other in report["other_routes"]:
@@ -57,36 +58,24 @@ def check_app_routes(
             "(auth, rate limit, metrics); serve it over HTTP or extend the kit first"
         )
     seen_kit: set[str] = set()
-    matched: set[tuple[str, ...]] = set()
     for route in report["routes"]:
         methods = route["methods"]
         if methods == ["OPTIONS"] and route["handler"].startswith(("litestar.", "fleetkit.methods.")):
             continue  # the preflight (OPTIONS) answer Litestar or the kit mounts on every path
         for method in methods:
-            keys = {(method, route["path"]), (method, route["path_format"])}
-            listed = bool(keys & public)
-            matched |= keys & public
             label = f"{method} {route['path']} ({route['handler']})"
             if route["loose_returns"]:
                 flag(f"{label} responds with {', '.join(route['loose_returns'])}; use msgspec.Struct")
+            policy = route["policy"]
+            if policy is None:
+                flag(f"{label}: no RoutePolicy: {route['policy_error']}")
+                continue
             if route["path"] in kit_paths:
                 seen_kit.add(route["path"])
-                if route["public"] is not True or route["rate_limit"] != "off":
-                    flag(f"{label}: kit probe must have opt public=True, rate_limit='off'")
-                continue
-            if route["rate_limit"] == "off":
-                flag(f"{label}: rate limiting is off (only the kit's probes may turn it off)")
-            framework_docs = route["handler"].startswith("litestar.") and (
-                route["path"] == KIT_DOCS_PREFIX or route["path"].startswith(KIT_DOCS_PREFIX + "/")
-            )
-            if route["public"] is True and not listed and not framework_docs:
-                flag(f"{label}: opt public=True but not on PUBLIC_ROUTES")
-            elif listed and route["public"] is not True:
-                flag(f"{label}: on PUBLIC_ROUTES but opt public is {route['public']!r}")
-            elif route["public"] not in (None, False, True):
-                flag(f"{label}: opt public must be True or absent, got {route['public']!r}")
+                if policy != _PROBE:
+                    flag(f"{label}: kit probe must be PROBE (public, rate class off), got {policy}")
+            elif policy["rate"] == "off":
+                flag(f"{label}: rate class off (only the kit's probes may turn it off), got {policy}")
     for path in sorted(kit_paths - seen_kit):
         flag(f"kit route {path} missing")
-    for entry in sorted(public - matched):
-        flag(f"PUBLIC_ROUTES entry {entry} matches no route")
     return found

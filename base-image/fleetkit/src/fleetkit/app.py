@@ -35,14 +35,16 @@ from fleetkit.openapi import (
     document_probe_responses,
     security_components,
 )
+from fleetkit.policy import PUBLIC, policy_of, route_label
 from fleetkit.problems import PROBLEM_JSON, exception_handlers, problem
 from fleetkit.requests import KitRequest
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 from fleetkit.settings import KitSettings
+from fleetkit.telemetry import add_trace_ids
 from fleetkit.unmatched import unmatched_aware
 
-__all__ = ["Slice", "create_service_app"]
+__all__ = ["Slice", "check_route_policies", "create_service_app"]
 
 DOCS_PATH = "/docs"
 
@@ -82,16 +84,16 @@ def create_service_app(
     debug: bool = False,
 ) -> Litestar:
     """Build a service's app. No I/O happens here: pools and keys open in the lifespan."""
-    configure_logging(service=settings.service_name, level=settings.log_level, fmt=settings.log_format)
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, fmt=settings.log_format, processors=(add_trace_ids,)
+    )
     versions = load_migrations(migrations)
     runtime = Runtime(settings, expected_schema=versions[-1].version if versions else "")
     handlers = exception_handlers()
     # 404/405 for unknown routes are raised by Litestar's router, before any route middleware:
     # the app-level handler counts, limits and traces them (fleetkit.unmatched).
     handlers[HTTPException] = unmatched_aware(runtime, handlers[HTTPException])
-    docs = Router(
-        path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt={"public": True, "rate_limit": "default"}
-    )
+    docs = Router(path=DOCS_PATH, route_handlers=[], include_in_schema=False, opt=PUBLIC.opt())
     for probe in HEALTH_ROUTES:
         document_probe_responses(probe)
     app = Litestar(
@@ -120,9 +122,17 @@ def create_service_app(
         if route.path.startswith(DOCS_PATH):
             for handler in getattr(route, "route_handlers", ()):
                 handler.after_request = _docs_errors_as_problems
+    check_route_policies(app)
     resolve_sync_dependencies_in_line(app)
     app.asgi_handler = HeadAsGet(app.asgi_handler)
     return app
+
+
+def check_route_policies(app: Litestar) -> None:
+    """Every HTTP route's ``opt`` resolves to a ``RoutePolicy``; ``RoutePolicyError`` names the first that does not."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            policy_of(handler.opt, route_label(handler.http_methods, [route.path], handler.fn))
 
 
 def _runs_in_line(dependency: Any) -> bool:
@@ -136,7 +146,7 @@ def resolve_sync_dependencies_in_line(app: Litestar) -> None:
     Litestar resolves the dependencies of one level of the graph (``pool``, ``settings``,
     ``caller``: all siblings) in an anyio TaskGroup, one task each, so that async providers doing
     I/O overlap. The kit's providers are synchronous attribute reads: the tasks only add a task
-    group, a task per provider and an event-loop turn, about a third of a small GET's time in
+    group, a task per provider and an event-loop turn, a large share of a small GET's time in
     Litestar (docs/performance.md). Splitting such a level into one-member levels keeps the
     order Litestar computed (members of a level never depend on each other) and makes Litestar
     take its own one-dependency path. Levels with an async provider are left as they are.

@@ -6,13 +6,12 @@
 - **a deadline on every acquire.** asyncpg's ``pool.fetch()`` and friends acquire with no timeout,
   so an exhausted pool made requests hang instead of failing fast with 503;
 - **first come, first served.** A returned connection goes straight to the oldest waiter; asyncpg's
-  queue let a newcomer take a connection released to a waiter that had not run yet (under load some
-  requests waited 400 ms while others took 15);
+  queue let a newcomer take a connection released to a waiter that had not run yet, so under load a
+  few requests waited far longer than the rest;
 - **nothing on the loop in the common case.** Lending an idle connection and taking it back are
   plain function calls: no task, no future, no timer. Behind asyncpg's ``pool.fetchrow`` were a
   holder future, a queue, a context object, a proxy, a shielded release task and an inactivity
-  timer re-armed on every release: a fifth of the worker's time on the benchmark's GET
-  (docs/performance.md, item 12);
+  timer re-armed on every release (what that cost: docs/performance.md, item 12);
 - **the session is kept.** A connection comes back without asyncpg's reset query (one more round
   trip per request); no pooled query creates session state, and ``tests/standards`` checks it.
 
@@ -37,11 +36,10 @@ from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-from opentelemetry import trace
 
+from fleetkit.connection import Connection
 from fleetkit.logging import get_logger
 from fleetkit.settings import KitSettings
-from fleetkit.telemetry import connection_class
 
 __all__ = ["EVENTS", "KitPool", "Lease", "PooledConnection", "open_pool", "warm"]
 
@@ -69,9 +67,10 @@ class _Slot:
 class PooledConnection:
     """What ``acquire()`` lends: the connection's methods until it is given back, then an error.
 
-    Every attribute is the connection's own (``fetchrow``, ``transaction()``, ``cursor()``, ...);
-    once the lease ends, any use raises ``asyncpg.InterfaceError`` instead of running a query on
-    a connection that another request may hold by then.
+    Typed as ``fleetkit.connection.Connection``. Every attribute is the connection's own
+    (``fetchrow``, ``transaction()``, ``cursor()``, ...); once the lease ends, any use raises
+    ``asyncpg.InterfaceError`` instead of running a query on a connection that another request
+    may hold by then.
     """
 
     __slots__ = ("_pool", "_slot")
@@ -101,10 +100,10 @@ class Lease:
         self._timeout = timeout
         self._conn: PooledConnection | None = None
 
-    def __await__(self) -> Generator[Any, None, PooledConnection]:
+    def __await__(self) -> Generator[Any, None, Connection]:
         return self._pool._lend(self._timeout).__await__()
 
-    async def __aenter__(self) -> Any:  # a PooledConnection, used as an asyncpg.Connection
+    async def __aenter__(self) -> Connection:
         self._conn = await self._pool._lend(self._timeout)
         return self._conn
 
@@ -177,20 +176,23 @@ class KitPool:
 
     # -- queries: lend, run, take back; no await besides the query's in the common case --------
 
-    async def fetch(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await self._run("fetch", query, args, timeout=timeout, record_class=record_class)
+    async def fetch(self, query: str, *args: object, timeout: float | None = None) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self._run("fetch", query, args, timeout=timeout)
+        return rows
 
-    async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None) -> Any:
-        return await self._run("fetchrow", query, args, timeout=timeout, record_class=record_class)
+    async def fetchrow(self, query: str, *args: object, timeout: float | None = None) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._run("fetchrow", query, args, timeout=timeout)
+        return row
 
-    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
-        return await self._run("fetchval", query, args, column=column, timeout=timeout)
+    async def fetchval(self, query: str, *args: object, column: int = 0, timeout: float | None = None) -> object:
+        value: object = await self._run("fetchval", query, args, column=column, timeout=timeout)
+        return value
 
-    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+    async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:
         status: str = await self._run("execute", query, args, timeout=timeout)
         return status
 
-    async def _run(self, method: str, query: str, args: tuple[Any, ...], **kwargs: Any) -> Any:
+    async def _run(self, method: str, query: str, args: tuple[object, ...], **kwargs: object) -> Any:
         slot = self._lend_idle() or await self._wait_for_slot(None)
         clean = False
         try:
@@ -209,7 +211,7 @@ class KitPool:
         """A connection within ``timeout`` (default: the acquire timeout) or ``TimeoutError``."""
         return Lease(self, timeout)
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+    async def release(self, connection: Connection, *, timeout: float | None = None) -> None:
         """Give back a connection from ``await pool.acquire()``; a second release does nothing.
 
         Like leaving ``async with pool.acquire()`` without an exception: the caller is done with
@@ -521,14 +523,16 @@ async def open_pool(
     *,
     observe_wait: Callable[[float], None] | None = None,
     on_event: Callable[[str], None] | None = None,
-    tracer: trace.Tracer | None = None,
+    connection_class: type[asyncpg.Connection] = asyncpg.Connection,
 ) -> KitPool:
     """The worker's pool, without requiring the database to be up.
 
-    Connections open on first use (asyncpg's pool opens ``min_size`` in its constructor and
-    fails when PostgreSQL is down, which would crash-loop the pod): the service is alive, not
-    ready, and :func:`warm` brings the pool to ``DB_POOL_MIN_SIZE`` once the database answers.
-    With a ``tracer``, queries under a sampled request get spans (``fleetkit.telemetry``).
+    Connections open on first use, so a worker starts while PostgreSQL is down instead of
+    crash-looping: the service is alive, not ready, and :func:`warm` brings the pool to
+    ``DB_POOL_MIN_SIZE`` once the database answers.
+    ``connection_class`` is how query spans plug in (the lifespan passes
+    ``fleetkit.query_spans.connection_class(...)``): this module knows nothing of tracing, so a
+    handler importing it does not import OpenTelemetry.
     """
 
     def connect() -> Awaitable[asyncpg.Connection]:
@@ -541,7 +545,7 @@ async def open_pool(
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "application_name": settings.service_name,
             },
-            connection_class=connection_class(tracer, settings.database_url),
+            connection_class=connection_class,
         )
 
     return KitPool(

@@ -15,7 +15,7 @@ class AdmissionGate:
     A freed place is handed to the oldest waiter directly, so nobody is overtaken: unlike
     ``asyncio.Semaphore`` or ``asyncio.Queue``, where a waiter woken by a release can lose the
     place to a newcomer that runs first and go back to the end of the line. Under load that
-    overtaking made a few requests wait hundreds of milliseconds (docs/performance.md).
+    overtaking made a few requests wait far longer than the rest (docs/performance.md).
 
     The line is bounded: at most ``max_waiting`` wait, each for at most ``wait_s`` seconds.
     ``enter()`` says ``False`` at once when the line is full and ``False`` at the deadline; the

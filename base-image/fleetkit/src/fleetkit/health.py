@@ -10,15 +10,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
 import asyncpg
 import msgspec
 from litestar import get
 from litestar.datastructures import State
 
 from fleetkit import queries
+from fleetkit.policy import PROBE
 from fleetkit.problems import Problem, problem
 from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
@@ -26,7 +24,6 @@ from fleetkit.runtime import Runtime
 __all__ = ["HEALTH_ROUTES"]
 
 READY_DEADLINE_S = 1.0
-_KIT: Mapping[str, object] = MappingProxyType({"public": True, "rate_limit": "off"})
 
 
 class Status(msgspec.Struct, frozen=True):
@@ -63,7 +60,7 @@ async def _database_not_ready(runtime: Runtime) -> str | None:
 
 @get(
     "/livez",
-    opt=dict(_KIT),
+    opt=PROBE.opt(),
     tags=["health"],
     summary="Liveness: the process answers.",
     sync_to_thread=False,
@@ -72,7 +69,7 @@ def livez() -> Status:
     return _OK
 
 
-@get("/startupz", opt=dict(_KIT), tags=["health"], summary="Start-up finished.")
+@get("/startupz", opt=PROBE.opt(), tags=["health"], summary="Start-up finished.")
 async def startupz(state: State) -> Response[Status] | Response[Problem]:
     runtime: Runtime = state.runtime
     if runtime.health.started:
@@ -82,7 +79,7 @@ async def startupz(state: State) -> Response[Status] | Response[Problem]:
 
 @get(
     "/readyz",
-    opt=dict(_KIT),
+    opt=PROBE.opt(),
     tags=["health"],
     summary="Readiness: database and schema ready, not draining.",
 )
@@ -100,7 +97,7 @@ async def readyz(state: State) -> Response[Status] | Response[Problem]:
     return Response(_OK)
 
 
-@get("/metrics", opt=dict(_KIT), include_in_schema=False, media_type="text/plain; version=0.0.4")
+@get("/metrics", opt=PROBE.opt(), include_in_schema=False, media_type="text/plain; version=0.0.4")
 async def metrics(state: State) -> bytes:
     runtime: Runtime = state.runtime
     return runtime.metrics.render()

@@ -14,6 +14,10 @@ request carrying it waits for the same fetch instead of being refused:
 
 A fetched document replaces the keys held, so a key identity stops publishing stops verifying
 (the verifier drops its cached tokens too). On any failure the keys already held are kept.
+
+Until a first fetch succeeds, failures are the ordinary start-up order (identity is not
+answering yet): one info line says the worker waits for identity, and it stays quiet until
+the keys arrive. Once keys were fetched, a failed refresh is a warning.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class JwksKeySource:
         "_on_refresh",
         "_revision",
         "_url",
+        "_waiting_logged",
     )
 
     def __init__(
@@ -97,6 +102,7 @@ class JwksKeySource:
         self._inflight: asyncio.Task[bool] | None = None
         self._on_refresh = on_refresh
         self._revision = 0
+        self._waiting_logged = False
 
     def get(self, kid: str) -> Ed25519PublicKey | None:
         return self._keys.get(kid)
@@ -167,6 +173,7 @@ class JwksKeySource:
             await asyncio.sleep(delay)
         self._last_attempt = time.monotonic()
         outcome = "error"
+        error = "empty key set"
         try:
             async with self._http.get(self._url) as response:
                 if response.status == 200:
@@ -175,9 +182,21 @@ class JwksKeySource:
                         self._hold(keys)
                         outcome = "ok"
                 else:
-                    outcome = f"http_{response.status}"
+                    outcome = error = f"http_{response.status}"
         except (aiohttp.ClientError, TimeoutError, msgspec.DecodeError, ValueError, jwt.PyJWTError) as exc:
-            log.warning("jwks_refresh_failed", url=self._url, error=type(exc).__name__, cached=len(self._keys))
+            error = type(exc).__name__
+        self._report(outcome, error)
         if self._on_refresh is not None:
             self._on_refresh(outcome)
         return outcome == "ok"
+
+    def _report(self, outcome: str, error: str) -> None:
+        if outcome == "ok":
+            if self._waiting_logged:
+                log.info("jwks_loaded", url=self._url, keys=len(self._keys))
+                self._waiting_logged = False
+        elif self._keys:
+            log.warning("jwks_refresh_failed", url=self._url, error=error, cached=len(self._keys))
+        elif not self._waiting_logged:
+            log.info("jwks_waiting_for_identity", url=self._url, error=error)
+            self._waiting_logged = True

@@ -23,6 +23,7 @@ from fleetkit.auth import KeySource, TokenVerifier
 from fleetkit.db import KitPool, open_pool, warm
 from fleetkit.jwks import JwksKeySource
 from fleetkit.logging import get_logger
+from fleetkit.query_spans import connection_class
 from fleetkit.runtime import Runtime
 from fleetkit.telemetry import setup_tracing, shutdown_tracing
 
@@ -98,9 +99,9 @@ def _loop_name() -> str:
 def _freeze_startup_objects() -> None:
     """Move what start-up built (the app, its routes and OpenAPI schema, modules, pools) out of GC.
 
-    CPython's full collection walks every tracked object; with a service's ~100,000 long-lived
-    start-up objects one pass took 40 ms, a pause every request in flight waits out (it was the
-    p99 of the benchmark; docs/performance.md). Frozen objects are never walked. Only the first
+    CPython's full collection walks every tracked object, and a service holds a great many
+    long-lived start-up objects: each pass is a pause every request in flight waits out (it set
+    the benchmark's p99; docs/performance.md). Frozen objects are never walked. Only the first
     app of a process freezes (one per Granian worker; tests build many apps in one process), and
     a collection first keeps start-up garbage from being frozen with them.
     """
@@ -127,7 +128,7 @@ def kit_lifespan(
                 settings,
                 observe_wait=runtime.metrics.pool_wait.observe,
                 on_event=runtime.metrics.count_pool_event,
-                tracer=runtime.tracer,
+                connection_class=connection_class(runtime.tracer, settings.database_url),
             )
             stack.push_async_callback(_close_pool, runtime.pool, budget)
             runtime.metrics.watch_pool(lambda: runtime.pool, settings.db_pool_max_size)

@@ -18,12 +18,12 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import msgspec
 import structlog
-from opentelemetry import trace
+from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
 __all__ = ["configure_logging", "get_logger", "is_secret_key", "redact"]
 
@@ -100,7 +100,7 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
     return {"type": type(value).__name__} | _redact_value(fields, depth + 1)
 
 
-def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact(_: object, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask secrets and PII in every key and value of the event."""
     for key, value in event_dict.items():
         if is_secret_key(key):
@@ -112,21 +112,16 @@ def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapp
     return event_dict
 
 
-def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Attach the current span's ids so a log line joins its trace."""
-    context = trace.get_current_span().get_span_context()
-    if context.is_valid:
-        event_dict["trace_id"] = format(context.trace_id, "032x")
-        event_dict["span_id"] = format(context.span_id, "016x")
-    return event_dict
-
-
 def _encode(event_dict: MutableMapping[str, Any], **_: Any) -> bytes:
     return msgspec.json.encode(event_dict, enc_hook=str)
 
 
-def configure_logging(*, service: str, level: str, fmt: str) -> None:
-    """Configure structlog (and route stdlib logging through it) once per process."""
+def configure_logging(*, service: str, level: str, fmt: str, processors: Sequence[Processor] = ()) -> None:
+    """Configure structlog (and route stdlib logging through it) once per process.
+
+    ``processors`` add fields before redaction (the app passes ``fleetkit.telemetry.add_trace_ids``;
+    this module imports no tracing, so neither do the modules that log).
+    """
     numeric = logging.getLevelNamesMapping()[level.upper()]
 
     def add_service(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -138,18 +133,18 @@ def configure_logging(*, service: str, level: str, fmt: str) -> None:
         add_service,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
-        add_trace_ids,
+        *processors,
         structlog.processors.format_exc_info,
         redact,
     ]
     if fmt == "console":
-        processors = [*shared, structlog.dev.ConsoleRenderer(colors=False)]
+        chain = [*shared, structlog.dev.ConsoleRenderer(colors=False)]
         factory: Any = structlog.PrintLoggerFactory(sys.stdout)
     else:
-        processors = [*shared, structlog.processors.JSONRenderer(serializer=_encode)]
+        chain = [*shared, structlog.processors.JSONRenderer(serializer=_encode)]
         factory = structlog.BytesLoggerFactory(sys.stdout.buffer)
     structlog.configure(
-        processors=processors,
+        processors=chain,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=factory,
         cache_logger_on_first_use=True,
@@ -173,5 +168,7 @@ def configure_logging(*, service: str, level: str, fmt: str) -> None:
     root.setLevel(max(numeric, logging.WARNING))
 
 
-def get_logger(name: str) -> Any:
-    return structlog.get_logger(name)
+def get_logger(name: str) -> FilteringBoundLogger:
+    """A logger of the level set by ``configure_logging`` (structlog's filtering bound logger)."""
+    logger: FilteringBoundLogger = structlog.get_logger(name)
+    return logger

@@ -22,6 +22,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.plugins import InitPluginProtocol
 from litestar.utils import normalize_path
 
+from fleetkit.policy import PUBLIC
 from fleetkit.responses import Response
 
 __all__ = ["HeadAsGet", "Preflight", "allow_header"]
@@ -47,7 +48,7 @@ def _preflight(path: str, allow: str) -> HTTPRouteHandler:
         http_method=[HttpMethod.OPTIONS],
         include_in_schema=False,
         sync_to_thread=False,
-        opt={"public": True, "rate_limit": "default"},
+        opt=PUBLIC.opt(),
     )(preflight)
     return handler
 

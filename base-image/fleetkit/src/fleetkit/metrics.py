@@ -185,6 +185,12 @@ class Metrics:
             ("policy",),
             registry=r,
         )
+        self.requests_shed = Counter(
+            "http_requests_shed",
+            "Requests answered 503 because the worker was at capacity (admission gate or bounded work full).",
+            ("route",),
+            registry=r,
+        )
         self.info = Gauge("service_info", "Constant 1, labelled with the service.", ("service",), registry=r)
         self.info.labels(service).set(1)
 

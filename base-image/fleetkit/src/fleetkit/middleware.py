@@ -7,12 +7,8 @@ RED record of a route/method is resolved once and bumped with plain integer addi
 W3C propagator only runs when the request carries trace headers. What each step costs per
 request, and what the profile showed, is in docs/performance.md.
 
-Route options (``opt`` on a Litestar route handler):
-
-- ``public=True``: no bearer token required (the service must list the route in its
-  ``PUBLIC_ROUTES``); a valid token, when sent, is still verified and attached.
-- ``rate_limit``: ``"default"``, ``"strict"`` (credential endpoints: keyed by client address) or
-  ``"off"`` (health and metrics only, which probes and scrapers call).
+Who may call a route and how it is limited is the route's ``fleetkit.policy.RoutePolicy``, read
+once per route handler.
 """
 
 from __future__ import annotations
@@ -20,80 +16,31 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import msgspec
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from fleetkit import refusals
 from fleetkit.auth import AuthFailure, Caller
-from fleetkit.gate import AdmissionGate
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
-from fleetkit.problems import PROBLEM_JSON, RETRY_AFTER_S, Problem
+from fleetkit.policy import PROBE, RateClass, RoutePolicy, policy_of
 from fleetkit.ratelimit import retry_after
+from fleetkit.refusals import Refusal
 from fleetkit.runtime import Runtime
+from fleetkit.shedding import SHED_SCOPE_KEY
 
 __all__ = ["KitMiddleware", "RouteSpec"]
 
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
-_PROBLEM_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"content-type", PROBLEM_JSON.encode()),)
-_UNAUTHORIZED = msgspec.json.encode(
-    Problem(title="Unauthorized", status=401, detail="A valid bearer access token is required.")
-)
-_KEYS_UNAVAILABLE = msgspec.json.encode(
-    Problem(
-        title="Service Unavailable",
-        status=503,
-        detail="Token keys are not available yet; retry later.",
-    )
-)
-_RATE_LIMITED = msgspec.json.encode(
-    Problem(
-        title="Too Many Requests",
-        status=429,
-        detail="Rate limit exceeded; retry after the given delay.",
-    )
-)
-
-
 #: The request's span and the token that detaches it from the context.
 _Span = tuple[trace.Span, object]
-#: A refusal: status, problem+json body, extra headers.
-_Refusal = tuple[int, bytes, tuple[tuple[bytes, bytes], ...]]
-_KEYS_UNAVAILABLE_REFUSAL: _Refusal = (503, _KEYS_UNAVAILABLE, ((b"retry-after", b"5"),))
 #: Every request body in the fleet is JSON; Litestar would parse JSON sent under any media type.
 _BODY_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
-_OVERLOADED_REFUSAL: _Refusal = (
-    503,
-    msgspec.json.encode(
-        Problem(title="Service Unavailable", status=503, detail="The service is overloaded; retry later.")
-    ),
-    ((b"retry-after", RETRY_AFTER_S.encode()),),
-)
-_UNSUPPORTED_MEDIA_REFUSAL: _Refusal = (
-    415,
-    msgspec.json.encode(
-        Problem(title="Unsupported Media Type", status=415, detail="Send the request body as application/json.")
-    ),
-    (),
-)
-
-
 #: What ``_scan_headers`` returns as the token when the request has two Authorization headers.
 _TWO_AUTHORIZATIONS = "two Authorization headers"
-_TWO_AUTHORIZATIONS_REFUSAL: _Refusal = (
-    400,
-    msgspec.json.encode(
-        Problem(
-            title="Bad Request",
-            status=400,
-            detail="Authorization: send exactly one Authorization header.",
-        )
-    ),
-    (),
-)
 
 
 def _scan_headers(headers: Any) -> tuple[str | None, bool, bytes | None]:
@@ -133,36 +80,23 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
-_MISSING_REFUSAL: _Refusal = (401, _UNAUTHORIZED, ((b"www-authenticate", b'Bearer realm="fleet"'),))
-_INVALID_REFUSAL: _Refusal = (
-    401,
-    _UNAUTHORIZED,
-    ((b"www-authenticate", b'Bearer realm="fleet", error="invalid_token"'),),
-)
-
-
 class RouteSpec:
-    """A route handler's options, resolved once per handler, with its per-method RED records
+    """A route handler's policy, resolved once per handler, with its per-method RED records
     and span names (a handler may serve several methods)."""
 
-    __slots__ = ("public", "rate_limit", "red", "span_names", "template")
+    __slots__ = ("probe", "public", "rate", "red", "span_names", "template")
 
-    def __init__(self, template: str, public: bool, rate_limit: str) -> None:
+    def __init__(self, template: str, policy: RoutePolicy) -> None:
         self.template = template
-        self.public = public
-        self.rate_limit = rate_limit
+        self.public = policy.public
+        self.rate = policy.rate
+        self.probe = policy == PROBE
         self.red: dict[str, RouteRed] = {}
         self.span_names: dict[str, str] = {}
 
     def new_red(self, method: str, runtime: Runtime) -> RouteRed:
         red = self.red[method] = runtime.metrics.route(self.template, method)
         return red
-
-
-async def _send_problem(send: Any, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    headers = [*_PROBLEM_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class KitMiddleware:
@@ -173,27 +107,15 @@ class KitMiddleware:
         self.debug = runtime.settings.log_level == "debug"
         self.rt = runtime
         self.specs: dict[int, RouteSpec] = {}
-        # Twice the pool: enough for routes that wait on peers rather than the database, few
-        # enough that the pool's own queue stays short. Probes and /metrics bypass the gate.
-        # The line in front of it is bounded (ADMISSION_QUEUE_MAX, ADMISSION_QUEUE_TIMEOUT_S): when
-        # the database slows down, the excess is shed with 503 instead of piling up (gate.py).
-        settings = runtime.settings
-        self.gate = AdmissionGate(
-            2 * settings.db_pool_max_size,
-            max_waiting=settings.admission_queue_max,
-            wait_s=settings.admission_queue_timeout_s,
-        )
+        # Probes and /metrics bypass the worker's admission gate (rate class off).
+        self.gate = runtime.gate
 
     def _spec(self, scope: Any) -> RouteSpec:
         handler = scope["route_handler"]
         spec = self.specs.get(id(handler))
         if spec is None:
-            opt = handler.opt
-            spec = RouteSpec(
-                scope.get("path_template", scope["path"]),
-                bool(opt.get("public")),
-                opt.get("rate_limit", "default"),
-            )
+            template = scope.get("path_template", scope["path"])
+            spec = RouteSpec(template, policy_of(handler.opt, template))
             self.specs[id(handler)] = spec
         return spec
 
@@ -225,15 +147,15 @@ class KitMiddleware:
             verifier = rt.verifier
             if token is not None and verifier is not None and token is not _TWO_AUTHORIZATIONS:
                 caller = verifier.cached(token)
-                if caller is None and not (spec.public and spec.rate_limit == "off"):  # probes need no caller
-                    refusal = self._limit(scope, spec.rate_limit, None)
+                if caller is None and not (spec.public and spec.rate is RateClass.OFF):  # probes need no caller
+                    refusal = self._limit(scope, spec.rate, None)
                     charged = True
                     if refusal is None:
                         rt.metrics.token_verifications.inc()
                         caller = await verifier.verify(token)
             if refusal is None:
                 refusal = self._admit(scope, spec, token, caller, content_type=content_type, charged=charged)
-            if refusal is None and spec.rate_limit == "off":
+            if refusal is None and spec.rate is RateClass.OFF:
                 await self.app(scope, receive, send_wrapper)
             elif refusal is None and await self.gate.enter():
                 try:
@@ -242,18 +164,27 @@ class KitMiddleware:
                     self.gate.leave()
             elif refusal is None:
                 status = 503
-                await _send_problem(send, *_OVERLOADED_REFUSAL)
+                scope[SHED_SCOPE_KEY] = True
+                await refusals.send_problem(send, *refusals.OVERLOADED)
             else:
                 status = refusal[0]
-                await _send_problem(send, *refusal)
+                await refusals.send_problem(send, *refusal)
         finally:
             rt.in_flight -= 1
-            self._finish(spec, method, status, time.perf_counter() - started, span)
+            self._finish(scope, spec, status, time.perf_counter() - started, span)
 
-    def _finish(self, spec: RouteSpec, method: str, status: int, elapsed: float, span: _Span | None) -> None:
-        """RED metrics, the error (or debug) log line, and the span's end."""
+    def _finish(self, scope: Any, spec: RouteSpec, status: int, elapsed: float, span: _Span | None) -> None:
+        """RED metrics, the error (or debug) log line, and the span's end.
+
+        Two 5xx are not failures: a request shed at capacity (counted, logged at most once per
+        interval: fleetkit.shedding), and a probe's 503 (starting, draining or not ready, which is
+        what the probe is for).
+        """
+        method: str = scope["method"]
         (spec.red.get(method) or spec.new_red(method, self.rt)).observe(status, elapsed)
-        if status >= 500:
+        if status >= 500 and scope.get(SHED_SCOPE_KEY):
+            self.rt.shedding.shed(spec.template)
+        elif status >= 500 and not (status == 503 and spec.probe):
             log.error("request_failed", method=method, route=spec.template, status=status)
         elif self.debug:
             # One line per request at debug level (not even a call otherwise). With LOG_LEVEL=debug
@@ -283,7 +214,7 @@ class KitMiddleware:
         *,
         content_type: bytes | None,
         charged: bool,
-    ) -> _Refusal | None:
+    ) -> Refusal | None:
         """Rate-limit, authenticate and check the body's media type: None to proceed, else the problem.
 
         Every request spends a token of the limiter before it can be refused for anything else,
@@ -292,43 +223,43 @@ class KitMiddleware:
         address (``charged``) before verification is charged again only to a valid token's user.
         """
         rt = self.rt
-        policy = spec.rate_limit
+        rate = spec.rate
         if isinstance(caller, Caller):
             scope["user"] = caller
-            if policy == "default" or not charged:
-                refusal = self._limit(scope, policy, caller)
+            if rate is RateClass.DEFAULT or not charged:
+                refusal = self._limit(scope, rate, caller)
                 if refusal is not None:
                     return refusal
         elif not charged:
-            refusal = self._limit(scope, policy, None)
+            refusal = self._limit(scope, rate, None)
             if refusal is not None:
                 return refusal
         if token is _TWO_AUTHORIZATIONS:
-            return _TWO_AUTHORIZATIONS_REFUSAL
+            return refusals.TWO_AUTHORIZATIONS
         if not spec.public and not isinstance(caller, Caller):
             reason = caller if caller is not None else AuthFailure.MISSING
             rt.metrics.auth_failures.labels(reason.value).inc()
             if reason is AuthFailure.KEYS_UNAVAILABLE:
-                return _KEYS_UNAVAILABLE_REFUSAL
-            return _MISSING_REFUSAL if reason is AuthFailure.MISSING else _INVALID_REFUSAL
+                return refusals.KEYS_UNAVAILABLE
+            return refusals.MISSING if reason is AuthFailure.MISSING else refusals.INVALID
         if content_type is not None and scope["method"] in _BODY_METHODS and not _is_json(content_type):
-            return _UNSUPPORTED_MEDIA_REFUSAL
+            return refusals.UNSUPPORTED_MEDIA
         return None
 
-    def _limit(self, scope: Any, policy: str, caller: Caller | None) -> _Refusal | None:
+    def _limit(self, scope: Any, rate: RateClass, caller: Caller | None) -> Refusal | None:
         """Take one token: the user's on default routes with a verified caller, else the address's."""
         rt = self.rt
-        if policy == "off":
+        if rate is RateClass.OFF:
             return None
-        if policy == "strict":
+        if rate is RateClass.STRICT:
             wait = rt.strict_limiter.take(rt.clients.of(scope))
         elif caller is not None:
             wait = rt.limiter.take(caller.user_id)
         else:
             wait = rt.limiter.take("a:" + rt.clients.of(scope))
         if wait:
-            rt.metrics.rate_limited.labels(policy).inc()
-            return (429, _RATE_LIMITED, ((b"retry-after", retry_after(wait).encode()),))
+            rt.metrics.rate_limited.labels(rate.value).inc()
+            return refusals.rate_limited(retry_after(wait))
         return None
 
 

@@ -29,6 +29,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Example, Reference, Schema, SecurityScheme
 
+from fleetkit.policy import policy_of, route_label
 from fleetkit.problems import PROBLEM_JSON, Problem
 
 __all__ = [
@@ -109,7 +110,7 @@ def document_kit_responses(handler: Any) -> None:
         429: _problem(429, "Rate limited; retry after the Retry-After header."),
         503: _problem(503, "A dependency is unavailable; retry after the Retry-After header."),
     }
-    if not handler.opt.get("public"):
+    if not policy_of(handler.opt, route_label(handler.http_methods, handler.paths, handler.fn)).public:
         kit[401] = _problem(401, "Missing or invalid bearer token.")
         handler.security = [{BEARER: []}]
     if any("{" in path for path in handler.paths):

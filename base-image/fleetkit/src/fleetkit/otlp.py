@@ -3,8 +3,8 @@
 The SDK's ``BatchSpanProcessor`` exports from a thread of its own. In a worker whose event loop
 does all the serving, that thread competes for the GIL: every time the loop releases it for a
 socket call the exporter may take it for a whole switch interval, and the loop waits. At the
-default 10% sampling that cost the benchmark's small GET about 10% of its throughput
-(docs/performance.md), several times what encoding the spans costs. This processor does the
+default sampling that cost the benchmark's small GET several times what encoding the spans
+costs (docs/performance.md). This processor does the
 same job on the loop: spans queue in a bounded deque as they end (``on_end``, the request's
 path: one append), and one task encodes them (``fleetkit.otlp_encode``: the OTLP protobuf message
 written straight to bytes, checked against the SDK's encoder) in batches of at most

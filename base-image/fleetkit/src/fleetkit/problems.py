@@ -8,7 +8,6 @@ validation (4xx naming the fields), dependency faults (503 with Retry-After) and
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -19,11 +18,13 @@ from litestar import Request
 from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import ExceptionHandlersMap
 
 from fleetkit.faults import CapacityExhausted, DependencyUnavailable
 from fleetkit.logging import get_logger
 from fleetkit.methods import allow_header
 from fleetkit.responses import Response
+from fleetkit.shedding import SHED_SCOPE_KEY
 
 __all__ = [
     "PROBLEM_JSON",
@@ -40,7 +41,7 @@ PROBLEM_JSON = "application/problem+json"
 log = get_logger("fleetkit.problems")
 
 #: Faults that mean "a dependency is unavailable right now": the client should retry later.
-DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
+DEPENDENCY_FAULTS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
@@ -49,12 +50,11 @@ DEPENDENCY_FAULTS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.OperatorInterventionError,
     asyncpg.ConnectionFailureError,
-    # asyncpg's pool raises this from connection bookkeeping when a backend dies mid-request
+    # asyncpg raises this from its connection's bookkeeping when a backend dies mid-request
     # (seen under pg_terminate_backend in tests/reliability): the database, not the request.
     asyncpg.InternalClientError,
     ConnectionError,
     TimeoutError,
-    asyncio.CancelledError,
 )
 RETRY_AFTER_S = "2"
 #: Request headers that make a request conditional: a route that requires one answers 428 without it.
@@ -188,7 +188,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Probl
 
 
 def _capacity(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    log.warning("request_shed", error=type(exc).__name__, path=request.url.path)
+    request.scope[SHED_SCOPE_KEY] = True  # type: ignore[literal-required]  # counted by the kit middleware
     return problem(
         503,
         "Service Unavailable",
@@ -233,8 +233,9 @@ def _title(status: int) -> str:
     return HTTPStatus(status).phrase if known else "Error"
 
 
-def exception_handlers() -> dict[type[Exception] | int, Any]:
-    handlers: dict[type[Exception] | int, Any] = {
+def exception_handlers() -> ExceptionHandlersMap:
+    """The kit's exception handlers, by exception type (Litestar's own map type)."""
+    handlers: ExceptionHandlersMap = {
         HTTPException: _http,
         ValidationException: _validation,
         DependencyUnavailable: _dependency,
@@ -243,8 +244,7 @@ def exception_handlers() -> dict[type[Exception] | int, Any]:
         Exception: _internal,
     }
     for fault in DEPENDENCY_FAULTS:
-        if issubclass(fault, Exception):
-            handlers[fault] = _dependency
+        handlers[fault] = _dependency
     for fault in UNSTORABLE_TEXT:
         handlers[fault] = _unstorable
     return handlers

@@ -19,7 +19,7 @@ __all__ = ["KitRequest"]
 class KitRequest(Request[Any, Any, Any]):
     __slots__ = ()
 
-    async def json(self) -> Any:
+    async def json(self) -> object:
         try:
             return await super().json()
         except UnicodeDecodeError as exc:

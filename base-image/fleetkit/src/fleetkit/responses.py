@@ -3,7 +3,7 @@
 Routers import ``Response`` from here instead of ``litestar``; it is a subclass, so handlers,
 return annotations and the OpenAPI schema are unchanged. Litestar's ``to_asgi_response`` builds
 a ``MutableScopeHeaders`` and fills ``content-type`` and ``content-length`` through
-``setdefault`` (a ``KeyError`` raised and caught per header when absent), about a tenth of a
+``setdefault`` (a ``KeyError`` raised and caught per header when absent), a noticeable share of a
 small GET's time in the framework (docs/performance.md). When a response has no cookies, no
 background task, no type encoders and is not a HEAD answer (every response in the fleet), this
 class builds the raw header list once and hands Litestar a ready ``ASGIResponse``; anything else

@@ -13,10 +13,12 @@ import aiohttp
 from opentelemetry import trace
 
 from fleetkit.auth import KeySource, TokenVerifier
+from fleetkit.gate import AdmissionGate
 from fleetkit.metrics import Metrics
 from fleetkit.proxies import ClientAddresses, parse_networks
 from fleetkit.ratelimit import TokenBuckets
 from fleetkit.settings import KitSettings
+from fleetkit.shedding import Shedding
 from fleetkit.tasks import BackgroundTasks
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ class Health:
 class Runtime:
     __slots__ = (
         "clients",
+        "gate",
         "health",
         "http",
         "in_flight",
@@ -49,6 +52,7 @@ class Runtime:
         "pool",
         "server_spans",
         "settings",
+        "shedding",
         "strict_limiter",
         "tasks",
         "tracer",
@@ -71,6 +75,17 @@ class Runtime:
         )
         self.clients = ClientAddresses(parse_networks(settings.trusted_proxies), settings.trusted_proxy_header)
         self.tasks = BackgroundTasks(settings.background_tasks_max)
+        # One gate per worker, shared by every route (Litestar builds a middleware instance per
+        # route). Twice the pool: enough for routes that wait on peers rather than the database,
+        # few enough that the pool's own line stays short. Its line is bounded
+        # (ADMISSION_QUEUE_MAX, ADMISSION_QUEUE_TIMEOUT_S): when the database slows down, the
+        # excess is shed with 503 instead of piling up (gate.py).
+        self.gate = AdmissionGate(
+            2 * settings.db_pool_max_size,
+            max_waiting=settings.admission_queue_max,
+            wait_s=settings.admission_queue_timeout_s,
+        )
+        self.shedding = Shedding(self.metrics.requests_shed)
         self.in_flight = 0
         self.metrics.in_flight.set_function(lambda: self.in_flight)
         self.pool: KitPool | None = None

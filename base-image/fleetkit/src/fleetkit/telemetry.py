@@ -2,8 +2,8 @@
 
 Only sampled requests pay for spans: the kit middleware asks the sampler first and, for the
 (default 90%) unsampled ones, merely carries the incoming trace context forward so downstream
-services make the same decision. The pool's ``TracedConnection`` adds a span per query and the
-aiohttp-client instrumentation one per peer call, under the request span.
+services make the same decision. The pool's connection class (``fleetkit.query_spans``) adds a
+span per query and the aiohttp-client instrumentation one per peer call, under the request span.
 
 The exporter's and sampler's variables keep the SDK's names and meaning, read as kit settings
 (validated at start): ``OTEL_TRACES_SAMPLER``/``_ARG``, ``OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT``,
@@ -13,16 +13,10 @@ and a traces endpoint is used as is while the general one gets ``/v1/traces``), 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import ssl
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-import asyncpg
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -38,16 +32,16 @@ from opentelemetry.sdk.trace.sampling import (
 )
 from opentelemetry.util.re import parse_env_headers
 from prometheus_client import CollectorRegistry
+from structlog.typing import EventDict
 
 from fleetkit.otlp import LoopSpanExporter, SpanExportCollector
 from fleetkit.settings import KitSettings, SettingsError
 
 __all__ = [
     "ServerSpans",
-    "TracedConnection",
     "Tracing",
+    "add_trace_ids",
     "collector_ssl_context",
-    "connection_class",
     "sampler",
     "server_spans",
     "setup_tracing",
@@ -56,87 +50,13 @@ __all__ = [
 ]
 
 
-#: What a query may raise that marks its span as failed (the exception itself propagates).
-_QUERY_FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
-
-
-def _operation(query: str) -> str:
-    words = query.split(None, 1)
-    return words[0].upper() if words else "QUERY"
-
-
-def _query_span(conn: TracedConnection, query: str) -> trace.Span | None:
-    """A CLIENT span for one query, or None (the cheap, common answer) unless the request is sampled."""
-    tracer = conn.tracer
-    if tracer is None or not trace.get_current_span().is_recording():
-        return None
-    attributes = {**conn.span_attributes, "db.query.text": query}
-    return tracer.start_span(_operation(query), kind=trace.SpanKind.CLIENT, attributes=attributes)
-
-
-def _traced(method: Any) -> Any:
-    async def traced(self: TracedConnection, query: str, *args: Any, **kwargs: Any) -> Any:
-        span = _query_span(self, query)
-        if span is None:
-            return await method(self, query, *args, **kwargs)
-        try:
-            return await method(self, query, *args, **kwargs)
-        except _QUERY_FAULTS as exc:
-            span.set_status(trace.StatusCode.ERROR)
-            span.set_attribute("error.type", type(exc).__qualname__)
-            raise
-        finally:
-            span.end()
-
-    traced.__name__ = method.__name__
-    traced.__doc__ = method.__doc__
-    return traced
-
-
-class TracedConnection(asyncpg.Connection):  # type: ignore[misc]
-    """The pool's connection class: one CLIENT span per query, only under a sampled request.
-
-    It replaces ``opentelemetry-instrumentation-asyncpg``, which parses the statement and builds
-    the span's attributes for every query before asking whether anything records, and adds a
-    wrapt layer to each call; on the benchmark's one-query GET that was about a tenth of the
-    request (docs/performance.md). Here an unsampled request pays one context lookup per query.
-    Spans carry ``db.system`` / ``db.system.name``, ``db.namespace``, ``server.address``,
-    ``server.port`` and the statement (``db.query.text``:
-    parameters are never recorded); their parent is the current span. Cursors are not traced.
-    """
-
-    __slots__ = ()
-    #: Set on the per-pool subclass ``connection_class`` makes; None here: no spans.
-    tracer: ClassVar[trace.Tracer | None] = None
-    span_attributes: ClassVar[Mapping[str, str | int]] = MappingProxyType({})
-
-    execute = _traced(asyncpg.Connection.execute)
-    executemany = _traced(asyncpg.Connection.executemany)
-    fetch = _traced(asyncpg.Connection.fetch)
-    fetchval = _traced(asyncpg.Connection.fetchval)
-    fetchrow = _traced(asyncpg.Connection.fetchrow)
-    fetchmany = _traced(asyncpg.Connection.fetchmany)
-
-
-def connection_class(tracer: trace.Tracer | None, dsn: str) -> type[TracedConnection]:
-    """The pool's connection class: ``TracedConnection`` bound to the worker's tracer, or untraced."""
-    if tracer is None:
-        return TracedConnection
-    bound = {"__slots__": (), "tracer": tracer, "span_attributes": MappingProxyType(_database_attributes(dsn))}
-    return type("TracedConnection", (TracedConnection,), bound)
-
-
-def _database_attributes(dsn: str) -> dict[str, str | int]:
-    url = urlsplit(dsn)
-    name = url.path.lstrip("/") or (url.username or "")
-    attributes: dict[str, str | int] = {"db.system": "postgresql", "db.system.name": "postgresql"}
-    if name:
-        attributes["db.namespace"] = name
-    if url.hostname:
-        attributes["server.address"] = url.hostname
-    with contextlib.suppress(ValueError):
-        attributes["server.port"] = url.port or 5432
-    return attributes
+def add_trace_ids(_: object, __: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: attach the current span's ids so a log line joins its trace."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
 
 
 #: What TraceIdRatioBased compares: the low 64 bits of the trace id.

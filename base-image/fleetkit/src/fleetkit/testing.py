@@ -12,7 +12,6 @@ import functools
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -91,7 +90,7 @@ async def drop_template(name: str) -> None:
         await admin.close()
 
 
-def database_fixtures(service: str, migrations: Path) -> tuple[Any, Any, Any]:
+def database_fixtures(service: str, migrations: Path) -> tuple[object, object, object]:
     """The ``template``, ``database_url`` and ``pool`` pytest fixtures of a service's tests.
 
     In a conftest: ``template, database_url, pool = database_fixtures("avatars", MIGRATIONS)``.

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
+from litestar import Response as LitestarResponse
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from fleetkit.problems import problem
 from fleetkit.ratelimit import retry_after
-from fleetkit.responses import Response
 from fleetkit.runtime import Runtime
 
 __all__ = ["UNMATCHED_ROUTE", "unmatched_aware"]
@@ -32,13 +32,13 @@ _METHODS: frozenset[str] = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DE
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
 
-Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+Handler = Callable[[Request[Any, Any, Any], Any], LitestarResponse[Any]]
 
 
 def unmatched_aware(runtime: Runtime, routed: Handler) -> Handler:
     """Wrap the kit's HTTPException handler: requests that reached a route go to ``routed`` as before."""
 
-    def handle(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+    def handle(request: Request[Any, Any, Any], exc: Any) -> LitestarResponse[Any]:
         scope: Any = request.scope  # an ASGI dict: Litestar's type says the key is always there
         if "route_handler" in scope:
             return routed(request, exc)
@@ -47,13 +47,14 @@ def unmatched_aware(runtime: Runtime, routed: Handler) -> Handler:
     return handle
 
 
-def _unmatched(runtime: Runtime, request: Request[Any, Any, Any], exc: Any, routed: Handler) -> Response[Any]:
+def _unmatched(runtime: Runtime, request: Request[Any, Any, Any], exc: Any, routed: Handler) -> LitestarResponse[Any]:
     started = time.perf_counter()
     scope = request.scope
     raw_method = str(scope.get("method", ""))
     method = raw_method if raw_method in _METHODS else "OTHER"
     span = _span(runtime, scope, method)
     wait = runtime.limiter.take("a:" + runtime.clients.of(scope))
+    response: LitestarResponse[Any]
     if wait:
         runtime.metrics.rate_limited.labels("default").inc()
         response = problem(

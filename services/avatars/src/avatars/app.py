@@ -25,7 +25,7 @@ from fleetkit.idempotency.sweep import ExpirySweep
 from fleetkit.lifespan import KeysFactory
 from fleetkit.settings import settings_or_exit
 
-__all__ = ["EXPIRY_SWEEP", "MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+__all__ = ["EXPIRY_SWEEP", "MIGRATIONS", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
@@ -43,11 +43,6 @@ SLICES = (
 #: Once a minute, expired wizard drafts and Idempotency-Key records go (reads already treat both
 #: as absent: this only reclaims space).
 EXPIRY_SWEEP = ExpirySweep(delete_expired_drafts)
-#: The render is public: the feed shows avatars in ``<img>`` tags, which cannot send a bearer
-#: token. It reveals only what the picture shows (shape, colours, accessories, the name).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {("GET", render_avatar.ROUTE_PATH)},
-)
 
 _AVATARS_PREFIX = "/v1/avatars/"
 _SVG_SUFFIX = ".svg"

@@ -22,7 +22,7 @@ from identity.passwords import Passwords
 from identity.settings import IdentitySettings
 from identity.tokens import KeyRing
 
-__all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+__all__ = ["MIGRATIONS", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
@@ -32,14 +32,6 @@ SLICES = (
     refresh_session.plugin,
     close_session.plugin,
     publish_jwks.plugin,
-)
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("POST", "/v1/accounts"),
-        ("POST", "/v1/sessions"),
-        ("POST", "/v1/sessions/refresh"),
-        ("GET", "/.well-known/jwks.json"),
-    }
 )
 
 

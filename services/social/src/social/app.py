@@ -23,7 +23,7 @@ from social.features.reputation.score_user import router as score_user
 from social.settings import SocialSettings
 from social.wiring import SocialWiring
 
-__all__ = ["MIGRATIONS", "PUBLIC_ROUTES", "create_app"]
+__all__ = ["MIGRATIONS", "create_app"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLICES = (
@@ -37,8 +37,6 @@ SLICES = (
     read_feed_page.plugin,
     score_user.plugin,
 )
-#: Every social route needs a bearer token.
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset()
 
 
 def create_app(*, keys_factory: KeysFactory | None = None) -> Litestar:

@@ -33,4 +33,4 @@ async def delete_avatar(cmd: DeleteAvatar, *, pool: KitPool) -> AvatarDeleted | 
             log.info("avatar_deleted", avatar_id=str(cmd.avatar_id))
             return AvatarDeleted()
         current = await conn.fetchval(SELECT_OWNED_AVATAR_VERSION, cmd.avatar_id, cmd.owner_id)
-    return AvatarNotFound() if current is None else VersionMismatch(current_version=current)
+    return VersionMismatch(current_version=current) if isinstance(current, int) else AvatarNotFound()

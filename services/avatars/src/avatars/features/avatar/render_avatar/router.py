@@ -18,6 +18,7 @@ from avatars.features.avatar.render_avatar.schema import (
 from avatars.preconditions import none_match, not_modified
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
+from fleetkit.policy import PUBLIC
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
 
@@ -27,7 +28,9 @@ ROUTE_PATH = "/v1/avatars/{avatar_id:uuid}/image.svg"
 
 @get(
     ROUTE_PATH,
-    opt={"public": True},
+    # Public: the feed shows avatars in <img> tags, which cannot send a bearer token; the
+    # picture reveals only what it shows (shape, colours, accessories, the name).
+    opt=PUBLIC.opt(),
     tags=["avatars"],
     summary="An avatar as SVG; also at /v1/avatars/{avatar_id}.svg. Public, for <img> tags.",
     media_type=RENDER_MEDIA_TYPE,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from avatars.drafts import Draft
 from avatars.features.avatar.start_wizard.command import StartWizard
 from avatars.features.avatar.start_wizard.queries import INSERT_DRAFT
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 
@@ -17,7 +18,7 @@ async def start_wizard(cmd: StartWizard, *, pool: KitPool, ttl_s: int) -> Draft:
         (None, None, None) if cmd.palette is None else tuple(c.upper() for c in cmd.palette)
     )
     accessories = None if cmd.accessories is None else sorted(cmd.accessories)
-    row = await pool.fetchrow(
+    row = await pool.fetchrow(  # INSERT ... RETURNING: one row
         INSERT_DRAFT,
         new_id(),
         cmd.owner_id,
@@ -30,4 +31,4 @@ async def start_wizard(cmd: StartWizard, *, pool: KitPool, ttl_s: int) -> Draft:
         now,
         now + timedelta(seconds=ttl_s),
     )
-    return Draft(**row)
+    return Draft(**one_row(row))

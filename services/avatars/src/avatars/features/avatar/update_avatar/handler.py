@@ -45,7 +45,7 @@ async def update_avatar(cmd: UpdateAvatar, *, pool: KitPool) -> Avatar | Version
         )
         if row is None:
             current = await conn.fetchval(SELECT_OWNED_AVATAR_VERSION, cmd.avatar_id, cmd.owner_id)
-            return AvatarNotFound() if current is None else VersionMismatch(current_version=current)
+            return VersionMismatch(current_version=current) if isinstance(current, int) else AvatarNotFound()
         avatar = Avatar(**row)
         await project(conn, avatar)
     log.info("avatar_updated", avatar_id=str(avatar.id), version=avatar.version)

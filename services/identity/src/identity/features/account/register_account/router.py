@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
+from fleetkit.policy import CREDENTIALS
 from fleetkit.problems import FieldError, problem, problem_spec
 from fleetkit.responses import Response
 from identity.accounts import Account
@@ -22,7 +23,7 @@ from identity.passwords import Passwords
 
 @post(
     "/v1/accounts",
-    opt={"public": True, "rate_limit": "strict"},
+    opt=CREDENTIALS.opt(),
     tags=["accounts"],
     summary="Register an account.",
     responses={

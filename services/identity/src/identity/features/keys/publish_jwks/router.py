@@ -4,6 +4,7 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from fleetkit.app import Slice
+from fleetkit.policy import PUBLIC
 from fleetkit.responses import Response
 from identity.features.keys.publish_jwks.command import PublishJwks
 from identity.features.keys.publish_jwks.handler import publish_jwks
@@ -15,7 +16,7 @@ CACHE_CONTROL = "public, max-age=300"
 
 @get(
     "/.well-known/jwks.json",
-    opt={"public": True},
+    opt=PUBLIC.opt(),
     tags=["keys"],
     summary="Public keys that verify access tokens (RFC 7517).",
     media_type="application/jwk-set+json",

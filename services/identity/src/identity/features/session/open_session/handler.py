@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from fleetkit.ids import new_id, utcnow
 from identity.accounts import normalise_email
@@ -93,7 +94,7 @@ async def _admit(pool: KitPool, key: bytes, limits: LoginLimits) -> Held | None:
     """
     async with pool.acquire() as conn, conn.transaction():
         arrived = utcnow()
-        row = await conn.fetchrow(LOCK_THROTTLE, key, arrived)
+        row = one_row(await conn.fetchrow(LOCK_THROTTLE, key, arrived))  # the upsert always returns its row
         now = utcnow()
         prior = Attempts(**row) if row["attempts"] else None
         if prior is None:  # a new key: rows whose window is over go as new ones come

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
+from fleetkit.policy import CREDENTIALS
 from fleetkit.problems import problem, problem_spec
 from fleetkit.ratelimit import retry_after
 from fleetkit.responses import Response
@@ -22,7 +23,7 @@ from identity.tokens import KeyRing
 
 @post(
     "/v1/sessions",
-    opt={"public": True, "rate_limit": "strict"},
+    opt=CREDENTIALS.opt(),
     status_code=200,
     tags=["sessions"],
     summary="Log in with e-mail and password; returns an access and a refresh token.",

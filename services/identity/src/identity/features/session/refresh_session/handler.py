@@ -68,10 +68,12 @@ async def refresh_session(
     digest = hash_refresh_token(cmd.refresh_token)
     async with pool.acquire() as conn, conn.transaction():
         family_id = await conn.fetchval(SELECT_REFRESH_TOKEN_FAMILY, digest)
-        if family_id is None:
+        if not isinstance(family_id, UUID):
             return RefreshRejected()
         await lock_family(conn, family_id)
         row = await conn.fetchrow(SELECT_REFRESH_TOKEN_STATE, digest)  # read under the lock
+        if row is None:  # its family was deleted (the account with it) before the lock was ours
+            return RefreshRejected(reused=False)
         state = _TokenState(**row)
         now = utcnow()
         verdict = _verdict(state, now, timedelta(seconds=reuse_leeway_s))

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 
 from fleetkit.app import Slice
 from fleetkit.di import DbPool
+from fleetkit.policy import CREDENTIALS
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
 from identity.features.session.refresh_session.command import RefreshSession
@@ -20,7 +21,7 @@ from identity.tokens import KeyRing
 
 @post(
     "/v1/sessions/refresh",
-    opt={"public": True, "rate_limit": "strict"},
+    opt=CREDENTIALS.opt(),
     status_code=200,
     tags=["sessions"],
     summary="Trade a refresh token for a new token pair (the old refresh token stops working).",

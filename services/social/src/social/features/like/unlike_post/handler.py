@@ -4,6 +4,7 @@ from uuid import UUID
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from social.features.like.unlike_post.command import UnlikePost
 from social.features.like.unlike_post.queries import UNLIKE_POST
@@ -16,5 +17,5 @@ class PostUnliked(msgspec.Struct, frozen=True):
 
 
 async def unlike_post(cmd: UnlikePost, *, pool: KitPool) -> PostUnliked | PostNotFound:
-    row = await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id)
+    row = one_row(await pool.fetchrow(UNLIKE_POST, cmd.post_id, cmd.user_id))
     return PostUnliked(post_id=cmd.post_id, like_count=row["like_count"]) if row["found"] else PostNotFound()

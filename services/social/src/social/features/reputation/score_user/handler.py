@@ -5,6 +5,7 @@ from uuid import UUID
 
 import msgspec
 
+from fleetkit.connection import one_row
 from fleetkit.db import KitPool
 from social.features.reputation.score_user.command import ScoreUser
 from social.features.reputation.score_user.queries import SELECT_REPUTATION
@@ -41,5 +42,5 @@ async def score_user(cmd: ScoreUser, *, pool: KitPool) -> Reputation:
     (raw 202, score 635.78) are worth far more than 100 (raw 100, score 393.47): the standards'
     "popular posts weigh 2x" rule, read literally.
     """
-    row = await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now)
+    row = one_row(await pool.fetchrow(SELECT_REPUTATION, cmd.user_id, cmd.now))
     return Reputation(user_id=cmd.user_id, computed_at=cmd.now, **row)
