@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -117,7 +116,9 @@ class Throwaway:
     """A private PostgreSQL cluster: the only one the fault tests may stop."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="fleet-reliability-pg-", dir="/tmp"))
+        # A name nobody made yet: the harness creates it for the cluster's user (as root, ``postgres``
+        # owns it, mode 0700) and refuses a folder that already exists under anyone else.
+        self.folder = Path("/tmp") / f"fleet-reliability-pg-{uuid.uuid4().hex}"
         self.port = free_port()
         self.admin = harness.throwaway_postgres(self.folder, self.port)
         self.data = self.folder / "data"
