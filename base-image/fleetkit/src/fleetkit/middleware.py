@@ -20,7 +20,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from fleetkit import refusals
+from fleetkit import refusals, unsampled
 from fleetkit.auth import AuthFailure, Caller
 from fleetkit.logging import get_logger
 from fleetkit.metrics import RouteRed
@@ -35,8 +35,8 @@ __all__ = ["KitMiddleware", "RouteSpec"]
 log = get_logger("fleetkit.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS: frozenset[bytes] = frozenset({b"traceparent", b"tracestate"})
-#: The request's span and the token that detaches it from the context.
-_Span = tuple[trace.Span, object]
+#: The request's span (or its unsampled trace) and the token that takes it off the context.
+_Span = tuple[trace.Span | unsampled.UnsampledTrace, object]
 #: Every request body in the fleet is JSON; Litestar would parse JSON sent under any media type.
 _BODY_METHODS: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
 #: What ``_scan_headers`` returns as the token when the request has two Authorization headers.
@@ -194,7 +194,8 @@ class KitMiddleware:
             _end_span(span, method, spec.template, status)
 
     def _start_span(self, scope: Any, spec: RouteSpec, method: str, traced: bool) -> _Span:
-        """Start the request's server span (non-recording when the sampler says no) and make it current."""
+        """Start the request's server span and make it current; an unsampled request's trace only
+        goes in the kit's context variable (``fleetkit.unsampled``)."""
         parent = None
         if traced:
             carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS}
@@ -202,7 +203,9 @@ class KitMiddleware:
         name = spec.span_names.get(method)
         if name is None:
             name = spec.span_names[method] = f"{method} {spec.template}"
-        span = self.rt.server_spans.start(name, parent)  # type: ignore[union-attr]
+        span = self.rt.server_spans.begin(name, parent)  # type: ignore[union-attr]
+        if isinstance(span, unsampled.UnsampledTrace):
+            return span, unsampled.enter(span)
         return span, otel_context.attach(trace.set_span_in_context(span))
 
     def _admit(
@@ -278,6 +281,9 @@ async def _refuse_unprotected(scope: Any, receive: Any, send: Any) -> None:
 
 def _end_span(started: _Span, method: str, template: str, status: int) -> None:
     span, ctx_token = started
+    if isinstance(span, unsampled.UnsampledTrace):
+        unsampled.leave(ctx_token)  # type: ignore[arg-type]
+        return
     if span.is_recording():
         span.set_attributes(
             {"http.request.method": method, "http.route": template, "http.response.status_code": status}

@@ -1,9 +1,10 @@
 """OpenTelemetry tracing: OTLP over http/protobuf, the SDK's samplers, W3C context.
 
 Only sampled requests pay for spans: the kit middleware asks the sampler first and, for the
-(default 90%) unsampled ones, merely carries the incoming trace context forward so downstream
-services make the same decision. The pool's connection class (``fleetkit.query_spans``) adds a
-span per query and the aiohttp-client instrumentation one per peer call, under the request span.
+(default 90%) unsampled ones, merely keeps the trace id (``fleetkit.unsampled``) so downstream
+services make the same decision and log lines name the trace. The pool's connection class
+(``fleetkit.query_spans``) adds a span per query and the aiohttp-client instrumentation one per
+peer call, under the request span.
 
 The exporter's and sampler's variables keep the SDK's names and meaning, read as kit settings
 (validated at start): ``OTEL_TRACES_SAMPLER``/``_ARG``, ``OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT``,
@@ -36,6 +37,7 @@ from structlog.typing import EventDict
 
 from fleetkit.otlp import LoopSpanExporter, SpanExportCollector
 from fleetkit.settings import KitSettings, SettingsError
+from fleetkit.unsampled import ContinuingTracerProvider, UnsampledTrace, current
 
 __all__ = [
     "ServerSpans",
@@ -51,8 +53,13 @@ __all__ = [
 
 
 def add_trace_ids(_: object, __: str, event_dict: EventDict) -> EventDict:
-    """structlog processor: attach the current span's ids so a log line joins its trace."""
+    """structlog processor: attach the current span's ids so a log line joins its trace.
+
+    The span of an unsampled request is made here if this is its first line (``fleetkit.unsampled``).
+    """
     context = trace.get_current_span().get_span_context()
+    if not context.is_valid and (unsampled := current()) is not None:
+        context = unsampled.span().get_span_context()
     if context.is_valid:
         event_dict["trace_id"] = format(context.trace_id, "032x")
         event_dict["span_id"] = format(context.span_id, "016x")
@@ -61,7 +68,6 @@ def add_trace_ids(_: object, __: str, event_dict: EventDict) -> EventDict:
 
 #: What TraceIdRatioBased compares: the low 64 bits of the trace id.
 _TRACE_ID_LIMIT = (1 << 64) - 1
-_UNSAMPLED = trace.TraceFlags(trace.TraceFlags.DEFAULT)
 _NO_PARENT = Context()
 
 
@@ -82,8 +88,9 @@ class ServerSpans:
     The decision is the provider's own sampler's (``should_sample``, the very call the SDK
     makes), taken before any span exists. For the requests it drops (90% by default) the SDK's
     ``start_span`` would go on to build attribute containers and a span object that records
-    nothing; here only the ``NonRecordingSpan`` the SDK would return is made (fresh span id, the
-    sampler's trace state), which is all that propagation and log correlation need. A sampled
+    nothing; here only an ``UnsampledTrace`` is made (the trace id and the sampler's trace state),
+    which makes the ``NonRecordingSpan`` the SDK would return (fresh span id) if propagation or a
+    log line asks for it (``fleetkit.unsampled``). A sampled
     root's trace id is staged in the provider's id generator, so the SDK span carries the very
     id that was sampled and the sampler, asked again by the SDK, agrees.
 
@@ -104,8 +111,11 @@ class ServerSpans:
         self._sampler = sampler
         self._bound = None if fast_ratio is None else TraceIdRatioBased.get_bound_for_rate(fast_ratio)
 
-    def start(self, name: str, parent: Context | None) -> trace.Span:
-        """The server span of a request; ``parent`` is the extracted incoming context, if any."""
+    def begin(self, name: str, parent: Context | None) -> trace.Span | UnsampledTrace:
+        """The request's SDK span when sampled, else its bare ``UnsampledTrace``.
+
+        ``parent`` is the extracted incoming context, if any.
+        """
         ids, bound = self._ids, self._bound
         if bound is not None:
             if parent is None:
@@ -113,27 +123,24 @@ class ServerSpans:
                 if trace_id & _TRACE_ID_LIMIT < bound:
                     ids.staged = trace_id
                     return self._tracer.start_span(name, context=_NO_PARENT, kind=trace.SpanKind.SERVER)
-                return _unsampled(trace_id, ids, None)
+                return UnsampledTrace(trace_id, ids, None)
             remote = trace.get_current_span(parent).get_span_context()
             if remote.is_valid and not remote.trace_flags.sampled:
-                return _unsampled(remote.trace_id, ids, remote.trace_state)
+                return UnsampledTrace(remote.trace_id, ids, remote.trace_state)
         context = _NO_PARENT if parent is None else parent
         remote = trace.get_current_span(context).get_span_context()
         trace_id = remote.trace_id if remote.is_valid else ids.generate_trace_id()
         result = self._sampler.should_sample(context, trace_id, name, trace.SpanKind.SERVER)
         if result.decision is Decision.DROP:
-            return _unsampled(trace_id, ids, result.trace_state)
+            return UnsampledTrace(trace_id, ids, result.trace_state)
         if not remote.is_valid:
             ids.staged = trace_id
         return self._tracer.start_span(name, context=context, kind=trace.SpanKind.SERVER)
 
-
-def _unsampled(trace_id: int, ids: _StagedIds, state: trace.TraceState | None) -> trace.Span:
-    """What the SDK returns for a dropped span: non-recording, fresh span id, the given state."""
-    context = trace.SpanContext(
-        trace_id, ids.generate_span_id(), is_remote=False, trace_flags=_UNSAMPLED, trace_state=state
-    )
-    return trace.NonRecordingSpan(context)
+    def start(self, name: str, parent: Context | None) -> trace.Span:
+        """``begin``, with the unsampled request's span made at once (a span either way)."""
+        began = self.begin(name, parent)
+        return began.span() if isinstance(began, UnsampledTrace) else began
 
 
 def server_spans(settings: KitSettings, tracer: trace.Tracer, ids: _StagedIds, chosen: Sampler) -> ServerSpans:
@@ -238,15 +245,16 @@ def setup_tracing(settings: KitSettings, registry: CollectorRegistry | None = No
     if registry is not None:
         registry.register(SpanExportCollector(exporter))
     provider.add_span_processor(exporter)
-    trace.set_tracer_provider(provider)
+    continuing = ContinuingTracerProvider(provider)
+    trace.set_tracer_provider(continuing)
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 
-    AioHttpClientInstrumentor().instrument(tracer_provider=provider)
+    AioHttpClientInstrumentor().instrument(tracer_provider=continuing)
     tracer = provider.get_tracer("fleetkit")
     return Tracing(tracer, server_spans(settings, tracer, ids, chosen), exporter)
 
 
 def shutdown_tracing() -> None:
     provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        provider.shutdown()
+    if isinstance(provider, ContinuingTracerProvider):
+        provider.sdk.shutdown()
