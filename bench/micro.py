@@ -97,7 +97,7 @@ async def _seed_feed(dsn: str, owner: Any, count: int) -> None:
             await conn.execute(
                 INSERT_POST_WITH_FEED_ENTRY,
                 new_id(), owner, f"bench post {i}", avatar_id, dt.datetime.now(dt.UTC),
-                "Captain Pixel", f"http://avatars.micro/v1/avatars/{avatar_id}.svg", updated,
+                "Captain Pixel", f"http://avatars.micro/v1/avatars/{avatar_id}/image.svg", updated,
             )  # fmt: skip
     finally:
         await conn.close()

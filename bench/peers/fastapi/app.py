@@ -263,7 +263,7 @@ async def read_avatar(
         ),
         accessories=row["accessories"],
         version=row["version"],
-        render_url=f"{RENDER_BASE}/v1/avatars/{row['id']}.svg",
+        render_url=f"{RENDER_BASE}/v1/avatars/{row['id']}/image.svg",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -305,7 +305,7 @@ async def complete_wizard(
         ),
         accessories=row["accessories"],
         version=row["version"],
-        render_url=f"{RENDER_BASE}/v1/avatars/{row['id']}.svg",
+        render_url=f"{RENDER_BASE}/v1/avatars/{row['id']}/image.svg",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

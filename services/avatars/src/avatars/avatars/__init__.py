@@ -39,4 +39,4 @@ AVATAR_COLUMNS = (
 
 def render_url(base: str, avatar_id: UUID) -> str:
     """Where browsers fetch the avatar's picture: every answer that names an avatar carries it."""
-    return f"{base}/v1/avatars/{avatar_id}.svg"
+    return f"{base}/v1/avatars/{avatar_id}/image.svg"

@@ -84,7 +84,18 @@ async def test_post_complete_is_201_then_200_with_the_same_avatar(client, as_use
     body = first.json()
     assert first.headers["location"] == f"/v1/avatars/{body['id']}"
     assert first.headers["etag"] == '"1"'
-    assert body["render_url"] == f"http://avatars.test/v1/avatars/{body['id']}.svg"
+    assert body["render_url"] == f"http://avatars.test/v1/avatars/{body['id']}/image.svg"
+
+
+async def test_both_answers_of_complete_are_documented(client):
+    """Completing again answers 200 (found by the fuzzer: the 200 was not in the OpenAPI document)."""
+    spec = (await client.get("/docs/openapi.json")).json()
+    responses = spec["paths"]["/v1/avatar-drafts/{draft_id}/complete"]["post"]["responses"]
+    assert {"200", "201"} <= set(responses)
+    assert (
+        responses["200"]["content"]["application/json"]["schema"]
+        == responses["201"]["content"]["application/json"]["schema"]
+    )
 
 
 async def test_post_complete_on_an_incomplete_draft_is_422_naming_the_steps(client, as_user, alice, assert_problem):

@@ -24,7 +24,7 @@ async def test_post_batch_get_returns_the_contract_fields(client, as_user, alice
     assert len(avatars) == 1
     assert set(avatars[0]) == {"id", "owner_id", "name", "render_url", "updated_at"}
     assert avatars[0]["owner_id"] == str(alice)
-    assert avatars[0]["render_url"] == f"http://avatars.test/v1/avatars/{a}.svg"
+    assert avatars[0]["render_url"] == f"http://avatars.test/v1/avatars/{a}/image.svg"
     assert avatars[0]["updated_at"].endswith("Z")
 
 

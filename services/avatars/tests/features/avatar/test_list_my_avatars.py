@@ -36,7 +36,7 @@ async def test_get_me_avatars_lists_only_mine_with_render_urls(client, as_user, 
     assert response.status_code == 200
     body = response.json()
     assert [a["id"] for a in body["avatars"]] == [str(first)]
-    assert body["avatars"][0]["render_url"] == f"http://avatars.test/v1/avatars/{first}.svg"
+    assert body["avatars"][0]["render_url"] == f"http://avatars.test/v1/avatars/{first}/image.svg"
     assert body["next_after"] == str(first)
     rest = await client.get(f"/v1/me/avatars?after={first}", headers=as_user(alice))
     assert [a["id"] for a in rest.json()["avatars"]] == [str(second)]

@@ -60,6 +60,21 @@ async def test_put_each_step_then_nothing_is_missing(client, as_user, alice, ste
     assert response.json()["palette"] == {"background": "#112233", "foreground": "#FFFFFF", "accent": "#FFCC00"}
 
 
+async def test_accessories_are_a_set_repeats_accepted_and_stored_once_as_documented(client, as_user, alice):
+    """The document says "repeats do not matter", so it must not also say uniqueItems (the fuzzer
+    sent ["hat", "hat"], expecting the 4xx that uniqueItems promised, and got 200)."""
+    headers = as_user(alice)
+    draft = (await client.post("/v1/avatar-drafts", json={"accessories": ["crown", "crown"]}, headers=headers)).json()
+    assert draft["accessories"] == ["crown"]
+    url = f"/v1/avatar-drafts/{draft['id']}/accessories"
+    response = await client.put(url, json={"accessories": ["hat", "glasses", "hat"]}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["accessories"] == ["glasses", "hat"]
+    spec = (await client.get("/docs/openapi.json")).json()
+    text = str(spec["components"]["schemas"])
+    assert "uniqueItems" not in text
+
+
 async def test_put_on_someone_elses_draft_is_404(client, as_user, alice, bob, assert_problem):
     draft = (await client.post("/v1/avatar-drafts", json={}, headers=as_user(alice))).json()
     response = await client.put(f"/v1/avatar-drafts/{draft['id']}/name", json={"name": "Mallory"}, headers=as_user(bob))

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from litestar import post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from avatars.avatars import Avatar, render_url
@@ -50,6 +51,11 @@ def _avatar(a: Avatar, base: str) -> CompletedAvatarResponse:
     summary="Complete the wizard: 201 with the new avatar; completing again gives it with 200.",
     status_code=201,
     responses={
+        200: ResponseSpec(
+            CompletedAvatarResponse,
+            generate_examples=False,
+            description="Completed before (this draft made this avatar): the same avatar again.",
+        ),
         **IDEMPOTENCY_RESPONSES,
         404: problem_spec("No live draft of yours with this id (nor an avatar made from it)."),
         422: problem_spec("Steps still missing (named in errors), or Idempotency-Key reused."),

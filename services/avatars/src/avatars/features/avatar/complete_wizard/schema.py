@@ -22,6 +22,6 @@ class CompletedAvatarResponse(msgspec.Struct):
     palette: CompletedPalette
     accessories: Annotated[list[str], msgspec.Meta(examples=[["glasses"]])]
     version: Annotated[int, msgspec.Meta(examples=[1])]
-    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190.svg"])]
+    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190/image.svg"])]
     created_at: datetime
     updated_at: datetime

@@ -21,6 +21,6 @@ class AvatarResponse(msgspec.Struct):
     palette: AvatarPalette
     accessories: Annotated[list[str], msgspec.Meta(examples=[["glasses"]])]
     version: Annotated[int, msgspec.Meta(examples=[3], description="Also the ETag, quoted.")]
-    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190.svg"])]
+    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190/image.svg"])]
     created_at: datetime
     updated_at: datetime

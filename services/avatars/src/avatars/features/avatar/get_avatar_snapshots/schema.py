@@ -26,7 +26,7 @@ class AvatarSnapshot(msgspec.Struct):
     id: UUID
     owner_id: UUID
     name: Annotated[str, msgspec.Meta(examples=["Captain Pixel"])]
-    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190.svg"])]
+    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190/image.svg"])]
     updated_at: datetime
 
 

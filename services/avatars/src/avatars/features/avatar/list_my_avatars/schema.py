@@ -14,7 +14,7 @@ class MyAvatarItem(msgspec.Struct):
     id: UUID
     name: Annotated[str, msgspec.Meta(examples=["Captain Pixel"])]
     version: int
-    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190.svg"])]
+    render_url: Annotated[str, msgspec.Meta(examples=["https://avatars.example.com/v1/avatars/0190/image.svg"])]
     updated_at: datetime
 
 

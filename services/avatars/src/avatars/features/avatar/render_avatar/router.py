@@ -22,7 +22,8 @@ from fleetkit.policy import PUBLIC
 from fleetkit.problems import problem, problem_spec
 from fleetkit.responses import Response
 
-#: The route template; ``/v1/avatars/{avatar_id}.svg`` (every render_url) is served by it too.
+#: The route template, which every render_url names; the older ``/v1/avatars/{avatar_id}.svg`` form
+#: is served by it too (``app.SvgSuffixAlias``), so URLs handed out before keep working.
 ROUTE_PATH = "/v1/avatars/{avatar_id:uuid}/image.svg"
 
 
@@ -32,7 +33,7 @@ ROUTE_PATH = "/v1/avatars/{avatar_id:uuid}/image.svg"
     # picture reveals only what it shows (shape, colours, accessories, the name).
     opt=PUBLIC.opt(),
     tags=["avatars"],
-    summary="An avatar as SVG; also at /v1/avatars/{avatar_id}.svg. Public, for <img> tags.",
+    summary="An avatar as SVG (the render_url); also at /v1/avatars/{avatar_id}.svg. Public, for <img> tags.",
     media_type=RENDER_MEDIA_TYPE,
     responses={
         304: ResponseSpec(None, description="Not modified: the If-None-Match ETag is current."),

@@ -79,7 +79,7 @@ async def set_accessories(
     pool: DbPool,
     settings: NamedDependency[AvatarsSettings],
 ) -> Response[DraftResponse]:
-    step = SetAccessories(accessories=tuple(data.accessories))
+    step = SetAccessories(accessories=tuple(sorted(set(data.accessories))))
     return await _set(step, draft_id, caller.user_id, pool, settings.avatars_draft_ttl_s)
 
 

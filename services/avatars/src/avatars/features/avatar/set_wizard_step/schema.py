@@ -19,7 +19,7 @@ class SetPaletteRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class SetAccessoriesRequest(msgspec.Struct, forbid_unknown_fields=True):
     accessories: Annotated[
-        frozenset[Accessory],
+        list[Accessory],
         msgspec.Meta(
             max_length=MAX_ACCESSORIES,
             description="A set: order and repeats do not matter; [] means none.",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import msgspec
 from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -35,8 +36,12 @@ async def start_draft(
         owner_id=caller.user_id,
         shape=data.shape,
         palette=None if palette is None else (palette.background, palette.foreground, palette.accent),
-        accessories=None if data.accessories is None else tuple(data.accessories),
+        accessories=None if data.accessories is None else tuple(sorted(set(data.accessories))),
         name=data.name,
+    )
+
+    canonical = (
+        data if data.accessories is None else msgspec.structs.replace(data, accessories=list(cmd.accessories or ()))
     )
 
     async def run() -> Response[DraftResponse]:
@@ -47,7 +52,8 @@ async def start_draft(
         pool,
         owner_id=caller.user_id,
         key=idempotency_key,
-        request=fingerprint("POST", PATH, data),
+        # The body as understood: accessories are a set (the same bytes the frozenset type gave).
+        request=fingerprint("POST", PATH, canonical),
         ttl_s=settings.avatars_idempotency_ttl_s,
         produce=run,
     )

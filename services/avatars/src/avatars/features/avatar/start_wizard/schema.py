@@ -20,8 +20,12 @@ class StartWizardRequest(msgspec.Struct, forbid_unknown_fields=True):
     palette: StartPalette | None = None
     accessories: (
         Annotated[
-            frozenset[Accessory],
-            msgspec.Meta(max_length=MAX_ACCESSORIES, examples=[["glasses", "hat"]]),
+            list[Accessory],
+            msgspec.Meta(
+                description="A set: order and repeats do not matter; [] means none.",
+                max_length=MAX_ACCESSORIES,
+                examples=[["glasses", "hat"]],
+            ),
         ]
         | None
     ) = None

@@ -63,7 +63,7 @@ async def change_avatar(
         name=_unset_to_none(data.name),
         shape=_unset_to_none(data.shape),
         palette=None if palette is None else (palette.background, palette.foreground, palette.accent),
-        accessories=None if accessories is None else tuple(accessories),
+        accessories=None if accessories is None else tuple(sorted(set(accessories))),
     )
     if all(v is None for v in (cmd.name, cmd.shape, cmd.palette, cmd.accessories)):
         fields = "name, shape, palette, accessories"

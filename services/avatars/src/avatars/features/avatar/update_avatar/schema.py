@@ -26,8 +26,12 @@ class UpdateAvatarRequest(msgspec.Struct, forbid_unknown_fields=True):
     palette: UpdatePalette | msgspec.UnsetType = msgspec.UNSET
     accessories: (
         Annotated[
-            frozenset[Accessory],
-            msgspec.Meta(max_length=MAX_ACCESSORIES, examples=[["crown"]]),
+            list[Accessory],
+            msgspec.Meta(
+                description="A set: order and repeats do not matter; [] means none.",
+                max_length=MAX_ACCESSORIES,
+                examples=[["crown"]],
+            ),
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
