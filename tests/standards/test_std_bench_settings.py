@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -113,3 +115,30 @@ def test_the_profile_by_layer_gives_interpreter_and_stdlib_frames_to_the_code_th
         "asyncpg": 4,
         "msgspec": 1,
     }, "the loop asleep in epoll and the skipped start-up count for nobody"
+
+
+def _peer_locked_packages() -> set[str]:
+    lock = tomllib.loads((REPO / "bench" / "peers" / "fastapi" / "uv.lock").read_text(encoding="utf-8"))
+    return {package["name"].lower().replace("_", "-") for package in lock["package"]}
+
+
+def test_the_fleet_modules_the_fastapi_peer_borrows_import_only_what_its_own_environment_has() -> None:
+    """The peer's environment has its own lock: a borrowed fleet module that starts importing a
+    package only the workspace has (``avatars.drafts`` pulled the kit's logging, hence structlog)
+    makes the peer exit at import and ``make bench`` stop."""
+    borrowed, _ = _fastapi_peer_borrows()
+    probe = (
+        "import importlib, importlib.metadata, json, sys\n"
+        "before = set(sys.modules)\n"
+        f"for name in {borrowed!r}:\n"
+        "    importlib.import_module(name)\n"
+        "owners = importlib.metadata.packages_distributions()\n"
+        "tops = {m.split('.')[0] for m in set(sys.modules) - before}\n"
+        "print(json.dumps(sorted({d for t in tops for d in owners.get(t, ())})))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    needed = {name.lower().replace("_", "-") for name in json.loads(shown)} - set(FLEET_PACKAGES)
+    missing = sorted(needed - _peer_locked_packages())
+    assert not missing, f"fleet modules borrowed by bench/peers/fastapi import {missing}, absent from its uv.lock"

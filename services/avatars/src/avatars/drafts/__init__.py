@@ -9,13 +9,15 @@ Rows map to :class:`Draft` (or :class:`DraftDesign`) by name, so every ``SELECT`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import msgspec
 
 from avatars.drafts.queries import DELETE_EXPIRED_DRAFTS
-from fleetkit.db import KitPool
+
+if TYPE_CHECKING:  # a type only: the bench's FastAPI peer borrows this module without the kit's logging
+    from fleetkit.db import KitPool
 
 __all__ = [
     "DRAFT_COLUMNS",
