@@ -17,6 +17,7 @@ class Outcome:
     status: int  # 0 = transport error
     content_type: str = ""
     error: str = ""
+    target: str = ""  # "METHOD url" of a transport error, so a failure says which request it was
 
 
 @dataclass
@@ -61,7 +62,12 @@ async def fixed_rate(
                         )
                     )
                 except httpx.HTTPError as exc:
-                    run.outcomes.append(Outcome(t0, time.monotonic() - t0, 0, error=type(exc).__name__))
+                    try:
+                        target = f"{exc.request.method} {exc.request.url}"
+                    except RuntimeError:  # httpx raises it when no request is attached
+                        target = ""
+                    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                    run.outcomes.append(Outcome(t0, time.monotonic() - t0, 0, error=error, target=target))
 
         tasks = []
         begin = time.monotonic()
