@@ -174,3 +174,19 @@ def test_actionlint_finds_a_planted_workflow_error(tmp_path):
         *sorted(map(str, (ROOT / ".github" / "workflows").glob("*.yml"))),
     ]
     assert subprocess.run(clean, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False).returncode == 0
+
+
+def test_elsewhere_the_installer_refuses_naming_the_tools_and_the_platform_it_serves(monkeypatch, tmp_path):
+    """The other side of the skip above: off Linux x86-64, with no fitting helm or kubectl, the
+    installer installs nothing and says what is missing and where it can install."""
+    import install
+
+    monkeypatch.setattr(install.platform, "system", lambda: "Darwin")
+    monkeypatch.setattr(install.platform, "machine", lambda: "arm64")
+    monkeypatch.setattr(install.prereqs, "environ", lambda: {"PATH": str(tmp_path)})
+    with pytest.raises(install.InstallError) as refused:
+        install.install_k8s(tmp_path / "tools")
+    assert "Linux x86-64 only" in str(refused.value)
+    assert "helm" in str(refused.value)
+    assert "kubectl" in str(refused.value)
+    assert not (tmp_path / "tools").exists()
